@@ -1,0 +1,13 @@
+"""keras-gans: the classic GANs as tested Keras 3 models.
+
+>>> import keras_gans
+>>> gan = keras_gans.Toy1DGAN(minibatch_discrimination=True)
+>>> gan.compile()
+"""
+
+from keras_gans import data, layers, losses, networks
+from keras_gans.models import GAN, Toy1DGAN, VanillaGAN
+
+__version__ = "0.1.0"
+
+__all__ = ["GAN", "Toy1DGAN", "VanillaGAN", "data", "layers", "losses", "networks"]

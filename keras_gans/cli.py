@@ -1,0 +1,206 @@
+"""Command line: ``python -m keras_gans train VARIANT [options]``.
+
+The last line that ``train`` prints on stdout is one JSON object
+(``{"variant": ..., "metrics": {...}, ...}``) that scripts can parse.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+
+from keras_gans.data import IMAGE_DATASETS
+from keras_gans.variants import VARIANTS
+
+OPTIMIZERS = ("default", "adam", "sgd", "rmsprop")
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, received {value}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, received {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected a positive number, received {text}")
+    return value
+
+
+def build_parser():
+    """The ``argparse`` parser of every command (each has ``--help``)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m keras_gans",
+        description="Train the classic GANs with Keras model.fit().",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("list", help="list the registered GAN variants",
+                        description="List the registered GAN variants.")
+    train = commands.add_parser(
+        "train",
+        help="train a GAN variant",
+        description="Train a GAN variant with model.fit(); writes model.keras, plots and "
+        "metrics.json to --output and prints the final metrics as JSON on the last line.",
+    )
+    variants = train.add_subparsers(dest="variant", required=True, metavar="VARIANT")
+    for variant in VARIANTS.values():
+        sub = variants.add_parser(variant.name, help=variant.summary, description=variant.summary)
+        sub.add_argument("--steps", type=_positive_int, default=variant.steps,
+                         help=f"generator steps in total (default {variant.steps})")
+        sub.add_argument("--epochs", type=_positive_int, default=None,
+                         help="epochs the steps are split into; metrics and callbacks run "
+                         f"at epoch ends (default {variant.epochs} when it divides --steps, "
+                         "else 1)")
+        sub.add_argument("--batch-size", type=_positive_int, default=variant.batch_size,
+                         help=f"real samples per step (default {variant.batch_size})")
+        sub.add_argument("--seed", type=int, default=None,
+                         help="random seed for a reproducible run")
+        sub.add_argument("--output", default=None,
+                         help=f"directory for the results (default: a new runs/{variant.name}*)")
+        sub.add_argument("--optimizer", choices=OPTIMIZERS, default="default",
+                         help="optimizer of both networks (default: the variant's own)")
+        sub.add_argument("--learning-rate", type=_positive_float, default=None,
+                         help="learning rate of both optimizers (with --optimizer)")
+        sub.add_argument("--steps-per-execution", type=_positive_int,
+                         default=variant.steps_per_execution,
+                         help="steps run per tf.function call (default "
+                         f"{variant.steps_per_execution})")
+        sub.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None,
+                         help="Keras progress output: 0 silent, 1 bar, 2 a line per epoch")
+        if variant.data == "images":
+            sub.add_argument("--dataset", choices=sorted(IMAGE_DATASETS), default="mnist",
+                             help="TFDS data set, read from $TFDS_DATA_DIR (default mnist)")
+            sub.add_argument("--download", action="store_true",
+                             help="let TFDS download the data set if it is missing")
+        else:
+            sub.add_argument("--animate", action="store_true",
+                             help="also write training.gif (the seed's animation)")
+            sub.add_argument("--animate-every", type=_positive_int, default=100,
+                             help="generator steps between animation frames (default 100)")
+        for option in variant.options:
+            sub.add_argument(*option.flags, dest=option.dest, **option.kwargs)
+    return parser
+
+
+def _new_output_dir(requested, variant_name):
+    """Returns an output directory that holds no earlier results.
+
+    An explicit ``--output`` that already holds a ``model.keras`` is refused
+    (nothing a user saved is overwritten); the default picks a fresh
+    ``runs/NAME``, ``runs/NAME-2``, ...
+    """
+    if requested:
+        if os.path.exists(os.path.join(requested, "model.keras")):
+            raise SystemExit(
+                f"error: --output {requested} already holds a model.keras from an earlier "
+                "run; choose another directory (nothing was overwritten)."
+            )
+        if os.path.exists(requested) and not os.path.isdir(requested):
+            raise SystemExit(f"error: --output {requested} exists and is not a directory.")
+        os.makedirs(requested, exist_ok=True)
+        return requested
+    base, suffix = os.path.join("runs", variant_name), 1
+    path = base
+    while os.path.exists(path):
+        suffix += 1
+        path = f"{base}-{suffix}"
+    os.makedirs(path)
+    return path
+
+
+def make_optimizers(name, learning_rate):
+    """``(d_optimizer, g_optimizer)`` for ``--optimizer``/``--learning-rate``; Nones mean defaults."""
+    import keras
+
+    if name == "default":
+        if learning_rate is not None:
+            raise SystemExit("error: --learning-rate needs --optimizer (adam, sgd or rmsprop).")
+        return None, None
+    classes = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
+               "rmsprop": keras.optimizers.RMSprop}
+    kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}
+    return classes[name](**kwargs), classes[name](**kwargs)
+
+
+def train(args):
+    """Runs ``train VARIANT``; returns the JSON-able summary."""
+    variant = VARIANTS[args.variant]
+    if args.epochs is None:
+        args.epochs = variant.epochs if args.steps % variant.epochs == 0 else 1
+    if args.steps % args.epochs:
+        raise SystemExit(
+            f"error: expected --steps to be a multiple of --epochs, received --steps "
+            f"{args.steps} and --epochs {args.epochs}."
+        )
+    import keras
+
+    from keras_gans import callbacks, data, plotting
+
+    options = {option.dest: getattr(args, option.dest) for option in variant.options}
+    if variant.data == "images":
+        options["image_shape"] = IMAGE_DATASETS[args.dataset]["shape"]
+    # Build (and so validate) everything before creating files or training.
+    try:
+        d_optimizer, g_optimizer = make_optimizers(args.optimizer, args.learning_rate)
+        if args.seed is not None:
+            keras.utils.set_random_seed(args.seed)
+        model = variant.build(**options)
+        model.compile(d_optimizer, g_optimizer, steps_per_execution=args.steps_per_execution)
+        if variant.data == "images":
+            dataset = data.load_images(args.dataset, "train", args.batch_size, repeat=True,
+                                       seed=args.seed, download=args.download)
+        else:
+            dataset = data.gaussian_1d(batch_size=args.batch_size, seed=args.seed)
+    except (ValueError, FileNotFoundError) as error:
+        raise SystemExit(f"error: {error}") from None
+    output = _new_output_dir(args.output, variant.name)
+    fit_callbacks = [keras.callbacks.TerminateOnNaN()]
+    if variant.data == "gaussian_1d":
+        fit_callbacks.append(callbacks.Gaussian1DMetrics())
+        if args.animate:
+            fit_callbacks.append(callbacks.TrainingAnimation(
+                os.path.join(output, "training.gif"), every_n_steps=args.animate_every))
+    verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
+    history = model.fit(dataset, epochs=args.epochs, steps_per_epoch=args.steps // args.epochs,
+                        callbacks=fit_callbacks, verbose=verbose)
+    model.save(os.path.join(output, "model.keras"))
+    if variant.data == "gaussian_1d":
+        plotting.plot_toy1d(model, path=os.path.join(output, "distribution.png"),
+                            batch_size=args.batch_size)
+    else:
+        plotting.image_grid(model.generate(64), path=os.path.join(output, "samples.png"))
+    metrics = {name: float(values[-1]) for name, values in history.history.items()}
+    summary = {
+        "variant": variant.name,
+        "steps": int(model.g_optimizer.iterations),
+        "output": output,
+        "metrics": metrics,
+    }
+    with open(os.path.join(output, "metrics.json"), "w", encoding="utf-8") as file:
+        json.dump(summary, file, indent=2)
+    return summary
+
+
+def main(argv=None):
+    """Entry point of ``python -m keras_gans`` and the ``keras-gans`` script."""
+    args = build_parser().parse_args(argv)
+    if args.command == "list":
+        for variant in VARIANTS.values():
+            print(f"{variant.name:10s} {variant.summary}")
+        return 0
+    summary = train(args)
+    print(json.dumps(summary), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Training data as ``tf.data`` streams: 1-D distributions and TFDS images.
+
+Example:
+
+>>> from keras_gans import data
+>>> batch = next(iter(data.gaussian_1d(mean=4.0, stddev=0.5, batch_size=8, seed=1)))
+>>> tuple(batch.shape)
+(8, 1)
+"""
+
+import os
+
+import tensorflow as tf
+
+IMAGE_DATASETS = {
+    "mnist": {
+        "shape": (28, 28, 1),
+        "labels": tuple(str(digit) for digit in range(10)),
+    },
+    "fashion_mnist": {
+        "shape": (28, 28, 1),
+        "labels": (
+            "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+        ),
+    },
+}
+
+
+def _check_batch_size(batch_size):
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"Expected batch_size to be a positive integer, received {batch_size!r}.")
+
+
+def gaussian_1d(mean=4.0, stddev=0.5, batch_size=8, seed=None):
+    """An endless stream of ``(batch_size, 1)`` float32 batches from N(mean, stddev²).
+
+    Every batch is drawn in the graph from a per-batch seed of
+    ``tf.data.Dataset.random(seed)``, so a fixed ``seed`` gives the same stream
+    on every run, and no Python code runs per batch.
+
+    Args:
+        mean: mean of the target distribution (seed 001: 4).
+        stddev: its standard deviation (seed 001: 0.5); must be > 0.
+        batch_size: samples per batch.
+        seed: integer seed of the stream, or None for a random one.
+    """
+    _check_batch_size(batch_size)
+    if not stddev > 0:
+        raise ValueError(f"Expected stddev > 0, received {stddev!r}.")
+
+    def draw(seeds):
+        return tf.random.stateless_normal((batch_size, 1), seed=seeds, mean=mean, stddev=stddev)
+
+    return (
+        tf.data.Dataset.random(seed=seed)
+        .batch(2)
+        .map(draw, num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+def scale_images(images):
+    """Maps uint8 pixels in [0, 255] to float32 in [-1, 1] (the generator's tanh range)."""
+    return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+def load_images(
+    name="mnist",
+    split="train",
+    batch_size=64,
+    with_labels=True,
+    shuffle=True,
+    repeat=False,
+    seed=None,
+    data_dir=None,
+    download=False,
+):
+    """Loads an image data set with ``tfds.load``, batched and scaled to [-1, 1].
+
+    Args:
+        name: a TFDS name; ``IMAGE_DATASETS`` lists the ones the package knows.
+        split: TFDS split, e.g. ``"train"`` or ``"test[:10%]"``.
+        batch_size: images per batch (the last partial batch is dropped so
+            every step sees the same batch size).
+        with_labels: yield ``(images, labels)`` tuples instead of images.
+        shuffle: shuffle the examples (with ``seed``) every epoch.
+        repeat: repeat forever (for ``fit(steps_per_epoch=...)``).
+        seed: shuffle seed.
+        data_dir: TFDS data directory; default ``$TFDS_DATA_DIR`` or
+            ``~/tensorflow_datasets``.
+        download: let TFDS download and prepare the data if it is missing.
+
+    Raises:
+        FileNotFoundError: the data is not prepared in ``data_dir`` and
+            ``download`` is False; the message says where it looked.
+    """
+    import tensorflow_datasets as tfds
+
+    _check_batch_size(batch_size)
+    data_dir = data_dir or os.environ.get("TFDS_DATA_DIR")
+    try:
+        dataset = tfds.load(
+            name,
+            split=split,
+            data_dir=data_dir,
+            download=download,
+            as_supervised=True,
+            shuffle_files=shuffle,
+        )
+    except (tfds.core.registered.DatasetNotFoundError, AssertionError) as error:
+        where = data_dir or os.path.expanduser("~/tensorflow_datasets")
+        raise FileNotFoundError(
+            f"Data set {name!r} (split {split!r}) is not prepared in {where}. "
+            "Point TFDS_DATA_DIR (or data_dir=) at a directory holding it, e.g. "
+            "../shared/tensorflow_datasets, or allow a download with download=True "
+            f"(CLI: --download). TFDS said: {error}"
+        ) from error
+    if shuffle:
+        dataset = dataset.shuffle(10_000, seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        dataset = dataset.repeat()
+    dataset = dataset.batch(batch_size, drop_remainder=True)
+
+    def to_model_input(images, labels):
+        images = scale_images(images)
+        return (images, tf.cast(labels, tf.int32)) if with_labels else images
+
+    return dataset.map(to_model_input, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
+        tf.data.AUTOTUNE
+    )

@@ -1,0 +1,165 @@
+"""Matplotlib figures of what a GAN generates.
+
+Figures are built with ``matplotlib.figure.Figure`` (no pyplot state), so they
+work the same in scripts, tests, and Jupyter, where a returned figure renders
+inline.
+"""
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+
+def new_figure(figsize=(6, 4)):
+    """A ``Figure`` with an Agg canvas (renders without a display)."""
+    figure = Figure(figsize=figsize)
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _density(samples, edges):
+    """Histogram density over ALL samples (out-of-range ones count in the total)."""
+    counts = np.histogram(samples, bins=edges)[0]
+    return counts / (len(samples) * np.diff(edges))
+
+
+def toy1d_snapshot(model, mean=4.0, stddev=0.5, num_points=10_000, num_bins=100, batch_size=8,
+                   boundary_points=1000):
+    """What the seed's plot shows, as arrays: D's decision boundary and both densities.
+
+    The discriminator is evaluated in batches of ``batch_size`` consecutive
+    points, as in the seed: with minibatch discrimination its output depends
+    on the rest of the batch.
+
+    Args:
+        num_points: real and generated samples in each histogram.
+        boundary_points: points at which D is evaluated (kept small: each
+            batch of ``batch_size`` is one ``predict`` step).
+
+    Returns:
+        dict with ``x`` (evaluation grid), ``decision_boundary`` (D(x) in
+        [0, 1]), ``bins`` (histogram bin centres), ``real_density`` and
+        ``generated_density``.
+    """
+    sample_range = getattr(model, "noise_range", 8.0)
+    count = max(batch_size, boundary_points - boundary_points % batch_size)
+    x = np.linspace(-sample_range, sample_range, count, dtype="float32")
+    logits = model.discriminator.predict(x[:, None], batch_size=batch_size, verbose=0)
+    edges = np.linspace(-sample_range, sample_range, num_bins)
+    real = np.random.default_rng(0).normal(mean, stddev, num_points)
+    generated = np.asarray(model.generate(num_points)).ravel()
+    return {
+        "x": x,
+        "decision_boundary": 1.0 / (1.0 + np.exp(-logits.ravel())),
+        "bins": 0.5 * (edges[1:] + edges[:-1]),
+        "real_density": _density(real, edges),
+        "generated_density": _density(generated, edges),
+    }
+
+
+def _toy1d_axes(axes):
+    lines = {
+        key: axes.plot([], [], label=label)[0]
+        for key, label in (
+            ("decision_boundary", "decision boundary D(x)"),
+            ("real_density", "real data"),
+            ("generated_density", "generated data"),
+        )
+    }
+    axes.set_xlim(-6, 8)
+    axes.set_ylim(0, 1.4)
+    axes.set_xlabel("Data values")
+    axes.set_ylabel("Probability density")
+    axes.legend(loc="upper left")
+    return lines
+
+
+def _draw_snapshot(lines, snapshot):
+    lines["decision_boundary"].set_data(snapshot["x"], snapshot["decision_boundary"])
+    for key in ("real_density", "generated_density"):
+        lines[key].set_data(snapshot["bins"], snapshot[key])
+
+
+def plot_toy1d(model, mean=4.0, stddev=0.5, path=None, title="1-D GAN", batch_size=8):
+    """Real vs generated densities with the discriminator's decision boundary.
+
+    Args:
+        model: a trained :class:`~keras_gans.models.Toy1DGAN`.
+        mean, stddev: the target distribution.
+        path: if given, the figure is also saved there (PNG, SVG...).
+
+    Returns:
+        The ``matplotlib.figure.Figure``.
+    """
+    figure = new_figure()
+    axes = figure.add_subplot()
+    _draw_snapshot(_toy1d_axes(axes), toy1d_snapshot(model, mean, stddev, batch_size=batch_size))
+    axes.set_title(title)
+    if path:
+        figure.savefig(path, dpi=100, bbox_inches="tight")
+    return figure
+
+
+def animate_toy1d(snapshots, steps, path=None, fps=10):
+    """A ``FuncAnimation`` of :func:`toy1d_snapshot` frames (seed 001's animation).
+
+    Args:
+        snapshots: list of snapshot dicts.
+        steps: the training step of each snapshot (shown in the title).
+        path: if given, saved as a GIF with matplotlib's ``PillowWriter``.
+        fps: frames per second of the GIF.
+
+    Returns:
+        The ``matplotlib.animation.FuncAnimation`` (in Jupyter, show it with
+        ``IPython.display.HTML(animation.to_jshtml())``).
+    """
+    from matplotlib import animation
+
+    if not snapshots:
+        raise ValueError("Expected at least one snapshot to animate, received none.")
+    figure = new_figure()
+    axes = figure.add_subplot()
+    lines = _toy1d_axes(axes)
+
+    def draw(frame):
+        _draw_snapshot(lines, snapshots[frame])
+        axes.set_title(f"1-D GAN, step {steps[frame]}")
+        return list(lines.values())
+
+    movie = animation.FuncAnimation(figure, draw, frames=len(snapshots), blit=False)
+    if path:
+        movie.save(path, writer=animation.PillowWriter(fps=fps))
+    return movie
+
+
+def image_grid(images, rows=None, path=None, row_labels=None, title=None):
+    """Shows a batch of images in [-1, 1] as a grid.
+
+    Args:
+        images: array ``(n, H, W, C)`` with values in [-1, 1].
+        rows: number of rows (default: about square).
+        path: if given, the figure is also saved there.
+        row_labels: optional text for each row (e.g. class names).
+
+    Returns:
+        The ``matplotlib.figure.Figure``.
+    """
+    images = np.asarray(images)
+    count = images.shape[0]
+    rows = rows or int(np.floor(np.sqrt(count)))
+    columns = int(np.ceil(count / rows))
+    figure = new_figure((columns * 0.8, rows * 0.8))
+    for index in range(rows * columns):
+        axes = figure.add_subplot(rows, columns, index + 1)
+        axes.set_xticks([])
+        axes.set_yticks([])
+        if index < count:
+            picture = (images[index] + 1.0) / 2.0
+            axes.imshow(picture.squeeze(-1) if picture.shape[-1] == 1 else picture, cmap="gray", vmin=0, vmax=1)
+        if row_labels is not None and index % columns == 0:
+            axes.set_ylabel(row_labels[index // columns], rotation=0, ha="right", va="center")
+    if title:
+        figure.suptitle(title)
+    if path:
+        figure.savefig(path, dpi=100, bbox_inches="tight")
+    return figure

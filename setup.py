@@ -1,0 +1,29 @@
+"""Installs keras-gans: ``pip install -e .`` (add ``".[test]"`` for the test suite)."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="keras-gans",
+    version="0.1.0",
+    description="The classic GANs (Goodfellow, DCGAN, conditional, WGAN, WGAN-GP, 1-D toy) "
+    "as tested Keras 3 models trained with model.fit().",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=find_packages(include=["keras_gans", "keras_gans.*"]),
+    package_data={"keras_gans": ["assets/*"]},
+    install_requires=[
+        "tensorflow>=2.16",  # bundles Keras 3
+        "keras>=3.0",
+        "tensorflow-datasets>=4.9",
+        "importlib_resources",  # imported by TFDS 4.9.10 but not declared by it
+        "keras-tuner>=1.4",
+        "tensorboard",  # Keras Tuner imports its hparams plugin; TF 2.21 no longer pulls it in
+        "matplotlib>=3.5",
+        "pillow",  # matplotlib's PillowWriter for the training GIF
+        "numpy",
+        "scipy",
+    ],
+    extras_require={"test": ["pytest>=7"]},
+    entry_points={"console_scripts": ["keras-gans=keras_gans.cli:main"]},
+)
