@@ -27,10 +27,10 @@ from keras_gans.variants import VARIANTS  # noqa: E402
 TOY = VARIANTS["toy1d"]
 
 
-def train_once(seed, minibatch_discrimination, steps, batch_size, optimizer, learning_rate):
+def train_once(seed, minibatch_discrimination, steps, batch_size, optimizer, learning_rate, k):
     """Trains one toy GAN; returns (metrics, seconds spent in fit())."""
     keras.utils.set_random_seed(seed)
-    gan = TOY.build(minibatch_discrimination=minibatch_discrimination)
+    gan = TOY.build(minibatch_discrimination=minibatch_discrimination, discriminator_steps=k)
     gan.compile(*cli.make_optimizers(optimizer, learning_rate),
                 steps_per_execution=TOY.steps_per_execution)
     start = time.perf_counter()
@@ -46,10 +46,11 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=TOY.batch_size)
     parser.add_argument("--optimizer", choices=cli.OPTIMIZERS, default="default")
     parser.add_argument("--learning-rate", type=float, default=None)
+    parser.add_argument("--k", type=int, default=1, help="discriminator steps per generator step")
     args = parser.parse_args(argv)
 
     print(f"$ python bench/toy1d.py {' '.join(argv if argv is not None else sys.argv[1:])}".rstrip())
-    print(f"\n{args.steps} steps, batch {args.batch_size}, optimizer {args.optimizer}, "
+    print(f"\n{args.steps} steps, k={args.k}, batch {args.batch_size}, optimizer {args.optimizer}, "
           f"10,000 generated samples vs N(4, 0.5)\n")
     print("| minibatch discrimination | seed | mean | σ ratio | W1 | target met | fit s |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
@@ -57,7 +58,7 @@ def main(argv=None):
     for mbd in (True, False):
         for seed in range(args.seeds):
             metrics, elapsed = train_once(seed, mbd, args.steps, args.batch_size,
-                                          args.optimizer, args.learning_rate)
+                                          args.optimizer, args.learning_rate, args.k)
             ok = metrics["sigma_ratio"] >= 0.85 and metrics["w1"] <= 0.05
             met[mbd] = met.get(mbd, 0) + ok
             ratios.setdefault(mbd, []).append(metrics["sigma_ratio"])

@@ -19,11 +19,13 @@ def _positive_int(name, value):
     return value
 
 
-def toy_generator(hidden_units=4, latent_dim=1, name="generator"):
+def toy_generator(hidden_units=4, latent_dim=1, kernel_initializer="glorot_uniform", name="generator"):
     """The 1-D toy generator of seed 001: ``Dense(h) -> softplus -> Dense(1)``.
 
-    Weights start from N(0, 1) like the seed's ``linear()``; with the small
-    default width this initial scale matters for the toy's dynamics.
+    ``kernel_initializer`` defaults to Keras' Glorot uniform. The seed code
+    drew N(0, 1) weights and pretrained D before the game; with N(0, 1) and no
+    pretraining the tanh discriminator saturates on the wide initial fakes and
+    training diverges in most seeds.
 
     Example:
 
@@ -31,7 +33,7 @@ def toy_generator(hidden_units=4, latent_dim=1, name="generator"):
     (None, 1)
     """
     _positive_int("hidden_units", hidden_units)
-    init = keras.initializers.RandomNormal(stddev=1.0)
+    init = kernel_initializer
     return keras.Sequential(
         [
             keras.Input((_positive_int("latent_dim", latent_dim),)),
@@ -47,6 +49,7 @@ def toy_discriminator(
     minibatch_discrimination=False,
     num_kernels=5,
     kernel_dim=3,
+    kernel_initializer="glorot_uniform",
     name="discriminator",
 ):
     """The 1-D toy discriminator of seed 001.
@@ -54,6 +57,7 @@ def toy_discriminator(
     Three ``tanh`` layers of width ``2 * hidden_units`` (the discriminator must
     be stronger than the generator), optionally followed by
     :class:`~keras_gans.layers.MinibatchDiscrimination`, then one logit.
+    Glorot-initialised by default, see :func:`toy_generator`.
 
     Example:
 
@@ -61,7 +65,7 @@ def toy_discriminator(
     (None, 1)
     """
     width = 2 * _positive_int("hidden_units", hidden_units)
-    init = keras.initializers.RandomNormal(stddev=1.0)
+    init = kernel_initializer
     layers = [keras.Input((1,))]
     layers += [
         keras.layers.Dense(width, activation="tanh", kernel_initializer=init)

@@ -170,3 +170,28 @@ def test_call_runs_the_generator():
     z = gan.sample_noise(2)
     np.testing.assert_allclose(gan(z), gan.generator(z))
     assert gan.latent_dim == 8
+
+
+@pytest.mark.parametrize("seed", [0, 2])
+def test_toy_moves_the_generated_mean_toward_the_target(seed):
+    from keras_gans.callbacks import Gaussian1DMetrics
+
+    keras.utils.set_random_seed(seed)
+    gan = Toy1DGAN()
+    gan.compile(steps_per_execution=50)
+    start = float(np.mean(gan.generate(10_000)))
+    history = gan.fit(data.gaussian_1d(4.0, 0.5, batch_size=12, seed=seed), epochs=1,
+                      steps_per_epoch=1000, verbose=0, callbacks=[Gaussian1DMetrics()])
+    end = history.history["mean"][-1]
+    assert abs(end - 4.0) < 0.5 * abs(start - 4.0), (start, end)
+
+
+def test_minimize_steps_on_the_batch_mean_of_per_example_losses():
+    gan = Toy1DGAN()
+    network = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False, kernel_initializer="ones")])
+    optimizer = keras.optimizers.SGD(learning_rate=1.0)
+    x = tf.constant([[1.0], [2.0], [6.0]])
+    logged = gan.minimize(network, optimizer, lambda: network(x)[:, 0] ** 2 / 2)
+    # d/dw mean_i (w x_i)^2 / 2 = mean_i x_i^2 = 41/3 at w = 1.
+    np.testing.assert_allclose(network.get_weights()[0], [[1.0 - 41.0 / 3.0]], rtol=1e-6)
+    assert float(logged) == pytest.approx(41.0 / 6.0)
