@@ -24,6 +24,10 @@ setup(
         "numpy",
         "scipy",
     ],
-    extras_require={"test": ["pytest>=7"]},
+    extras_require={
+        # TF Serving warm-up requests in exports (PredictionLog protos).
+        "serving": ["tensorflow-serving-api"],
+        "test": ["pytest>=7", "tensorflow-serving-api"],
+    },
     entry_points={"console_scripts": ["keras-gans=keras_gans.cli:main"]},
 )

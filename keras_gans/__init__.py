@@ -6,8 +6,11 @@
 """
 
 from keras_gans import data, layers, losses, networks
-from keras_gans.models import GAN, Toy1DGAN, VanillaGAN
+from keras_gans.models import DCGAN, GAN, WGAN, WGANGP, ConditionalDCGAN, Toy1DGAN, VanillaGAN
 
 __version__ = "0.1.0"
 
-__all__ = ["GAN", "Toy1DGAN", "VanillaGAN", "data", "layers", "losses", "networks"]
+__all__ = [
+    "GAN", "VanillaGAN", "Toy1DGAN", "DCGAN", "ConditionalDCGAN", "WGAN", "WGANGP",
+    "data", "layers", "losses", "networks",
+]

@@ -1,5 +1,8 @@
 """Keras callbacks that measure and show what a GAN generates."""
 
+import os
+import time
+
 import keras
 
 from keras_gans import evaluation, plotting
@@ -84,3 +87,151 @@ class TrainingAnimation(keras.callbacks.Callback):
     def animation(self):
         """The recorded frames as a ``FuncAnimation`` (saved to ``path`` if set)."""
         return plotting.animate_toy1d(self.snapshots, self.steps, self.path, self.fps)
+
+
+class ImageQualityMetrics(keras.callbacks.Callback):
+    """Writes classifier-based sample quality into ``logs`` every N epochs.
+
+    Adds ``val_fcd`` (Fréchet classifier distance to the test split, lower is
+    better), ``val_classifier_score`` (higher is better) and, for conditional
+    models, ``val_conditional_accuracy``, so ``ModelCheckpoint``,
+    ``EarlyStopping``, TensorBoard and Keras Tuner can use them. The
+    real-data reference values are in :attr:`reference` (computed once).
+
+    Args:
+        evaluator: an :class:`~keras_gans.evaluation.ImageEvaluator` or a data
+            set name (the package's classifier for it is loaded).
+        num_samples: generated images per evaluation.
+        every_n_epochs: evaluate every N epochs (and always at the last one).
+        with_reference: compute the real-data reference values at train start.
+    """
+
+    def __init__(self, evaluator="mnist", num_samples=2000, every_n_epochs=1, with_reference=False):
+        super().__init__()
+        if isinstance(evaluator, str):
+            evaluator = evaluation.ImageEvaluator(evaluator)
+        self.evaluator = evaluator
+        self.num_samples = num_samples
+        self.every_n_epochs = every_n_epochs
+        self.with_reference = with_reference
+        self.reference = None
+
+    def on_train_begin(self, logs=None):
+        if self.with_reference and self.reference is None:
+            self.reference = self.evaluator.reference(self.num_samples)
+
+    def on_epoch_end(self, epoch, logs=None):
+        last = self.params and epoch + 1 == self.params.get("epochs")
+        if logs is None or not ((epoch + 1) % self.every_n_epochs == 0 or last):
+            return
+        images, labels = evaluation.generate_for_evaluation(self.model, self.num_samples)
+        for name, value in self.evaluator.evaluate(images, labels).items():
+            logs[f"val_{name}"] = value
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Saves a grid of generated images every N epochs, and logs it to TensorBoard.
+
+    The noise (and, for conditional models, one row per class) is fixed at the
+    start, so successive grids show how the same samples evolve.
+
+    Args:
+        directory: where ``samples_epoch_NNN.png`` files go (None: no files).
+        log_dir: TensorBoard log directory (None: no TensorBoard image).
+        num_samples: images per grid (conditional: per class and row).
+        every_n_epochs: save every N epochs (and always at the last one).
+        label_names: row titles for conditional models.
+    """
+
+    def __init__(self, directory=None, log_dir=None, num_samples=64, every_n_epochs=1,
+                 label_names=None):
+        super().__init__()
+        self.directory, self.log_dir = directory, log_dir
+        self.num_samples, self.every_n_epochs = num_samples, every_n_epochs
+        self.label_names = label_names
+        self.paths = []
+
+    def on_train_begin(self, logs=None):
+        import numpy as np
+
+        if getattr(self.model, "conditional", False):
+            per_row = max(1, self.num_samples // self.model.num_classes)
+            self._labels = np.repeat(np.arange(self.model.num_classes), per_row)
+            self._rows = self.model.num_classes
+        else:
+            self._labels, self._rows = None, None
+        count = len(self._labels) if self._labels is not None else self.num_samples
+        self._z = self.model.sample_noise(count)
+        if self.directory:
+            os.makedirs(self.directory, exist_ok=True)
+
+    def figure(self):
+        """The current grid as a matplotlib figure."""
+        if self._labels is not None:
+            images = self.model.generate(self._labels, z=self._z)
+        else:
+            images = self.model.generator(self._z, training=False)
+        names = self.label_names if self._labels is not None else None
+        return plotting.image_grid(images.numpy(), rows=self._rows, row_labels=names)
+
+    def on_epoch_end(self, epoch, logs=None):
+        last = self.params and epoch + 1 == self.params.get("epochs")
+        if not ((epoch + 1) % self.every_n_epochs == 0 or last):
+            return
+        figure = self.figure()
+        if self.directory:
+            path = os.path.join(self.directory, f"samples_epoch_{epoch + 1:03d}.png")
+            figure.savefig(path, dpi=100, bbox_inches="tight")
+            self.paths.append(path)
+        if self.log_dir:
+            import io
+
+            import tensorflow as tf
+
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+            image = tf.image.decode_png(buffer.getvalue(), channels=4)[None]
+            with tf.summary.create_file_writer(os.path.join(self.log_dir, "samples")).as_default():
+                tf.summary.image("generated samples", image, step=epoch + 1)
+
+
+class TimeLimit(keras.callbacks.Callback):
+    """Stops ``fit()`` once a wall-clock budget is spent (a fixed-CPU-budget run).
+
+    Checked after every execution of ``train_step`` (every
+    ``steps_per_execution`` steps); the step reached is in :attr:`steps`.
+
+    Args:
+        seconds: the training budget, > 0.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_gans.models import Toy1DGAN
+    >>> gan = Toy1DGAN()
+    >>> gan.compile()
+    >>> limit = TimeLimit(seconds=1e-9)
+    >>> _ = gan.fit(np.full((64, 1), 4.0, "float32"), batch_size=8, callbacks=[limit], verbose=0)
+    >>> limit.steps
+    1
+    """
+
+    def __init__(self, seconds):
+        super().__init__()
+        if not (isinstance(seconds, (int, float)) and seconds > 0):
+            raise ValueError(f"Expected a time budget in seconds > 0, received {seconds!r}.")
+        self.seconds = float(seconds)
+        self.steps = 0
+
+    def on_train_begin(self, logs=None):
+        self._start = time.monotonic()
+        self.steps = self._steps_before_epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._steps_before_epoch = self.steps
+
+    def on_train_batch_end(self, batch, logs=None):
+        # ``batch`` is the index of the execution's last step in this epoch.
+        self.steps = self._steps_before_epoch + batch + 1
+        if time.monotonic() - self._start >= self.seconds:
+            self.model.stop_training = True

@@ -1,4 +1,4 @@
-"""Command line: ``python -m keras_gans train VARIANT [options]``.
+"""Command line: ``python -m keras_gans {list,train,train-classifier,export} ...``.
 
 The last line that ``train`` prints on stdout is one JSON object
 (``{"variant": ..., "metrics": {...}, ...}``) that scripts can parse.
@@ -45,6 +45,31 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("list", help="list the registered GAN variants",
                         description="List the registered GAN variants.")
+    classifier = commands.add_parser(
+        "train-classifier",
+        help="train the evaluation classifier of an image data set",
+        description="Train the small CNN whose features and predictions give the Fréchet "
+        "classifier distance, classifier score and conditional accuracy; prints its test "
+        "accuracy. The package ships the ones made with --output "
+        "keras_gans/assets/DATASET_classifier.keras.",
+    )
+    classifier.add_argument("--dataset", choices=sorted(IMAGE_DATASETS), default="mnist")
+    classifier.add_argument("--epochs", type=_positive_int, default=15)
+    classifier.add_argument("--seed", type=int, default=0)
+    classifier.add_argument("--output", default=None,
+                            help="where to write the .keras file (default "
+                            "classifiers/DATASET_classifier.keras); never overwritten")
+    export = commands.add_parser(
+        "export",
+        help="export a trained model's generator for TF Serving",
+        description="Export the generator of a .keras file as the next version "
+        "(<DIR>/<N>/saved_model.pb) of a TF Serving model; existing versions are never "
+        "touched. Metadata (data set, metrics) is read from metrics.json beside the file "
+        "when present. Prints the new version's path as JSON.",
+    )
+    export.add_argument("model", metavar="MODEL.keras", help="a model saved by train or model.save")
+    export.add_argument("--to", required=True, metavar="DIR",
+                        help="TF Serving model base path, e.g. saved_models/dcgan_mnist")
     train = commands.add_parser(
         "train",
         help="train a GAN variant",
@@ -74,6 +99,9 @@ def build_parser():
                          default=variant.steps_per_execution,
                          help="steps run per tf.function call (default "
                          f"{variant.steps_per_execution})")
+        sub.add_argument("--export-dir", default=None, metavar="DIR",
+                         help="also export the generator for TF Serving as the next version "
+                         "under DIR")
         sub.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None,
                          help="Keras progress output: 0 silent, 1 bar, 2 a line per epoch")
         if variant.data == "images":
@@ -81,6 +109,8 @@ def build_parser():
                              help="TFDS data set, read from $TFDS_DATA_DIR (default mnist)")
             sub.add_argument("--download", action="store_true",
                              help="let TFDS download the data set if it is missing")
+            sub.add_argument("--eval-samples", type=_positive_int, default=2000,
+                             help="generated images per quality evaluation (default 2000)")
         else:
             sub.add_argument("--animate", action="store_true",
                              help="also write training.gif (the seed's animation)")
@@ -148,6 +178,8 @@ def train(args):
     options = {option.dest: getattr(args, option.dest) for option in variant.options}
     if variant.data == "images":
         options["image_shape"] = IMAGE_DATASETS[args.dataset]["shape"]
+        if variant.conditional:
+            options["num_classes"] = len(IMAGE_DATASETS[args.dataset]["labels"])
     # Build (and so validate) everything before creating files or training.
     try:
         d_optimizer, g_optimizer = make_optimizers(args.optimizer, args.learning_rate)
@@ -162,13 +194,31 @@ def train(args):
             dataset = data.gaussian_1d(batch_size=args.batch_size, seed=args.seed)
     except (ValueError, FileNotFoundError) as error:
         raise SystemExit(f"error: {error}") from None
+    if args.export_dir and os.path.exists(args.export_dir) and not os.path.isdir(args.export_dir):
+        raise SystemExit(f"error: expected a directory for --export-dir, received the file "
+                         f"{args.export_dir!r}.")
     output = _new_output_dir(args.output, variant.name)
     fit_callbacks = [keras.callbacks.TerminateOnNaN()]
+    quality = None
     if variant.data == "gaussian_1d":
         fit_callbacks.append(callbacks.Gaussian1DMetrics())
         if args.animate:
             fit_callbacks.append(callbacks.TrainingAnimation(
                 os.path.join(output, "training.gif"), every_n_steps=args.animate_every))
+    else:
+        from keras_gans import evaluation
+
+        labels = IMAGE_DATASETS[args.dataset]["labels"]
+        fit_callbacks += [
+            callbacks.SampleGrid(os.path.join(output, "samples"), os.path.join(output, "logs"),
+                                 label_names=labels),
+            keras.callbacks.TensorBoard(os.path.join(output, "logs")),
+        ]
+        if os.path.exists(evaluation.classifier_path(args.dataset)):
+            quality = callbacks.ImageQualityMetrics(
+                evaluation.ImageEvaluator(args.dataset), num_samples=args.eval_samples,
+                with_reference=True)
+            fit_callbacks.append(quality)
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
     history = model.fit(dataset, epochs=args.epochs, steps_per_epoch=args.steps // args.epochs,
                         callbacks=fit_callbacks, verbose=verbose)
@@ -176,8 +226,6 @@ def train(args):
     if variant.data == "gaussian_1d":
         plotting.plot_toy1d(model, path=os.path.join(output, "distribution.png"),
                             batch_size=args.batch_size)
-    else:
-        plotting.image_grid(model.generate(64), path=os.path.join(output, "samples.png"))
     metrics = {name: float(values[-1]) for name, values in history.history.items()}
     summary = {
         "variant": variant.name,
@@ -185,9 +233,58 @@ def train(args):
         "output": output,
         "metrics": metrics,
     }
+    if variant.data == "images":
+        summary["dataset"] = args.dataset
+    if quality is not None:
+        summary["reference"] = quality.reference
+    if args.export_dir:
+        summary["export"] = model.export_generator(args.export_dir, export_metadata(summary))
     with open(os.path.join(output, "metrics.json"), "w", encoding="utf-8") as file:
         json.dump(summary, file, indent=2)
     return summary
+
+
+def export_metadata(summary):
+    """What an export records of its training run (a ``train`` summary)."""
+    metadata = {key: summary[key] for key in ("dataset", "metrics", "reference") if key in summary}
+    if summary.get("dataset") in IMAGE_DATASETS:
+        metadata["label_names"] = list(IMAGE_DATASETS[summary["dataset"]]["labels"])
+    return metadata
+
+
+def export(args):
+    """Runs ``export``; returns the JSON-able summary."""
+    import keras
+
+    if not os.path.isfile(args.model):
+        raise SystemExit(f"error: expected a .keras file, received {args.model!r} (not a file).")
+    summary_path = os.path.join(os.path.dirname(args.model), "metrics.json")
+    summary = {}
+    if os.path.isfile(summary_path):
+        with open(summary_path, encoding="utf-8") as file:
+            summary = json.load(file)
+    try:
+        model = keras.models.load_model(args.model)
+        path = model.export_generator(args.to, export_metadata(summary))
+    except (ValueError, TypeError, OSError) as error:
+        raise SystemExit(f"error: {error}") from None
+    return {"model": args.model, "export": path}
+
+
+def train_classifier(args):
+    """Runs ``train-classifier``; returns the JSON-able summary."""
+    from keras_gans import evaluation
+
+    path = args.output or os.path.join("classifiers", f"{args.dataset}_classifier.keras")
+    if os.path.exists(path):
+        raise SystemExit(f"error: {path} exists; choose another --output (nothing was overwritten).")
+    try:
+        classifier, accuracy = evaluation.train_classifier(args.dataset, args.epochs, seed=args.seed)
+    except FileNotFoundError as error:
+        raise SystemExit(f"error: {error}") from None
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    classifier.save(path)
+    return {"dataset": args.dataset, "test_accuracy": accuracy, "output": path}
 
 
 def main(argv=None):
@@ -197,7 +294,8 @@ def main(argv=None):
         for variant in VARIANTS.values():
             print(f"{variant.name:10s} {variant.summary}")
         return 0
-    summary = train(args)
+    commands = {"train-classifier": train_classifier, "export": export, "train": train}
+    summary = commands[args.command](args)
     print(json.dumps(summary), flush=True)
     return 0
 

@@ -75,14 +75,15 @@ def load_images(
     seed=None,
     data_dir=None,
     download=False,
+    drop_remainder=True,
+    cache=True,
 ):
     """Loads an image data set with ``tfds.load``, batched and scaled to [-1, 1].
 
     Args:
         name: a TFDS name; ``IMAGE_DATASETS`` lists the ones the package knows.
         split: TFDS split, e.g. ``"train"`` or ``"test[:10%]"``.
-        batch_size: images per batch (the last partial batch is dropped so
-            every step sees the same batch size).
+        batch_size: images per batch.
         with_labels: yield ``(images, labels)`` tuples instead of images.
         shuffle: shuffle the examples (with ``seed``) every epoch.
         repeat: repeat forever (for ``fit(steps_per_epoch=...)``).
@@ -90,6 +91,12 @@ def load_images(
         data_dir: TFDS data directory; default ``$TFDS_DATA_DIR`` or
             ``~/tensorflow_datasets``.
         download: let TFDS download and prepare the data if it is missing.
+        drop_remainder: drop the last partial batch, so every training step
+            sees the same batch size (set False to evaluate every example).
+        cache: keep the decoded examples in memory after the first epoch
+            (TFDS stores MNIST as PNGs: decoding them every step competes
+            with training for the CPU). Set False for data sets larger than
+            memory.
 
     Raises:
         FileNotFoundError: the data is not prepared in ``data_dir`` and
@@ -116,11 +123,13 @@ def load_images(
             "../shared/tensorflow_datasets, or allow a download with download=True "
             f"(CLI: --download). TFDS said: {error}"
         ) from error
+    if cache:
+        dataset = dataset.cache()
     if shuffle:
         dataset = dataset.shuffle(10_000, seed=seed, reshuffle_each_iteration=True)
     if repeat:
         dataset = dataset.repeat()
-    dataset = dataset.batch(batch_size, drop_remainder=True)
+    dataset = dataset.batch(batch_size, drop_remainder=drop_remainder)
 
     def to_model_input(images, labels):
         images = scale_images(images)

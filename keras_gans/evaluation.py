@@ -12,6 +12,9 @@ Example:
 (True, 1.0)
 """
 
+import os
+import warnings
+
 import numpy as np
 from scipy import special
 
@@ -66,3 +69,235 @@ def gaussian_1d_metrics(samples, mean, stddev):
     w1 = wasserstein1_to_normal(samples, mean, stddev)
     std = float(samples.std())
     return {"mean": float(samples.mean()), "std": std, "sigma_ratio": std / stddev, "w1": w1}
+
+
+# ---------------------------------------------------------------- image metrics
+# A small classifier per data set stands in for the Inception network of the
+# Inception Score / FID: trained offline, shipped with the package, so the
+# metrics need no download. Its penultimate layer ("features") gives the
+# Fréchet distance; its softmax gives the classifier score and accuracy.
+
+CLASSIFIER_DIR = os.path.join(os.path.dirname(__file__), "assets")
+
+
+def classifier_path(dataset):
+    """Where the package keeps the shipped classifier of ``dataset``."""
+    return os.path.join(CLASSIFIER_DIR, f"{dataset}_classifier.keras")
+
+
+def build_classifier(image_shape=(28, 28, 1), num_classes=10, feature_units=128):
+    """A small CNN classifier whose penultimate layer is named ``"features"``.
+
+    Example:
+
+    >>> build_classifier().get_layer("features").output.shape
+    (None, 128)
+    """
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input(tuple(image_shape)),
+            # Active in training only; fills with -1, the background in [-1, 1].
+            keras.layers.RandomTranslation(0.08, 0.08, fill_mode="constant", fill_value=-1.0),
+            keras.layers.Conv2D(32, 3, activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Conv2D(64, 3, activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Flatten(),
+            keras.layers.Dropout(0.3),
+            keras.layers.Dense(feature_units, activation="relu", name="features"),
+            keras.layers.Dropout(0.3),
+            keras.layers.Dense(num_classes, activation="softmax", name="probabilities"),
+        ],
+        name="classifier",
+    )
+
+
+def train_classifier(dataset="mnist", epochs=15, batch_size=128, seed=0, data_dir=None):
+    """Trains :func:`build_classifier` on ``dataset``'s train split.
+
+    Returns:
+        ``(classifier, test_accuracy)``, the accuracy on the test split.
+    """
+    import keras
+
+    from keras_gans import data
+
+    keras.utils.set_random_seed(seed)
+    spec = data.IMAGE_DATASETS[dataset]
+    classifier = build_classifier(spec["shape"], len(spec["labels"]))
+    classifier.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy",
+                       metrics=["accuracy"])
+    train = data.load_images(dataset, "train", batch_size, seed=seed, data_dir=data_dir)
+    test = data.load_images(dataset, "test", batch_size, shuffle=False, data_dir=data_dir,
+                            drop_remainder=False)
+    classifier.fit(train, epochs=epochs, verbose=2)
+    accuracy = classifier.evaluate(test, verbose=0, return_dict=True)["accuracy"]
+    # Shipped without the optimizer: its Adam slots would triple the file size.
+    inference = build_classifier(spec["shape"], len(spec["labels"]))
+    inference.set_weights(classifier.get_weights())
+    return inference, float(accuracy)
+
+
+def generate_for_evaluation(model, num_samples):
+    """``(images, labels or None)`` to score: balanced labels for conditional models.
+
+    Example:
+
+    >>> from keras_gans.models import ConditionalDCGAN
+    >>> images, labels = generate_for_evaluation(ConditionalDCGAN(latent_dim=4, filters=2), 12)
+    >>> images.shape, labels.tolist()
+    ((12, 28, 28, 1), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1])
+    """
+    if getattr(model, "conditional", False):
+        labels = np.arange(num_samples) % model.num_classes
+        return np.asarray(model.generate(labels)), labels
+    return np.asarray(model.generate(num_samples)), None
+
+
+class ImageEvaluator:
+    """Classifier-based sample quality for one image data set.
+
+    Computes, for generated images: the classifier score
+    ``exp E_x KL(p(y|x) || p(y))`` (the Inception Score formula), the Fréchet
+    classifier distance (FCD) between the penultimate features of the samples
+    and of the data set's test split, and, given the labels the samples were
+    generated for, the conditional accuracy. :meth:`reference` gives the same
+    metrics for real data (train split vs test split) to read them against.
+
+    Args:
+        classifier: a ``keras.Model`` with a ``"features"`` layer and a softmax
+            output; default: the package's shipped classifier for ``dataset``.
+        dataset: a name in ``keras_gans.data.IMAGE_DATASETS``.
+        data_dir: TFDS data directory for the reference split.
+        reference_split: the split whose features the samples are compared to.
+    """
+
+    def __init__(self, dataset="mnist", classifier=None, data_dir=None, reference_split="test"):
+        import keras
+
+        self.dataset = dataset
+        if classifier is None:
+            path = classifier_path(dataset)
+            if not os.path.exists(path):
+                raise FileNotFoundError(
+                    f"No classifier for {dataset!r} at {path}. Train one with: "
+                    f"python -m keras_gans train-classifier --dataset {dataset}"
+                )
+            classifier = keras.models.load_model(path)
+        self.classifier = classifier
+        self._both = keras.Model(
+            classifier.inputs, [classifier.get_layer("features").output, classifier.outputs[0]]
+        )
+        self.data_dir = data_dir
+        self.reference_split = reference_split
+        self._reference_stats = None
+
+    def features_and_probabilities(self, images, batch_size=500):
+        """Penultimate features and class probabilities of ``images`` in [-1, 1]."""
+        features, probabilities = self._both.predict(np.asarray(images), batch_size=batch_size, verbose=0)
+        return features.astype(np.float64), probabilities.astype(np.float64)
+
+    def _split(self, split):
+        from keras_gans import data
+
+        batches = data.load_images(self.dataset, split, 1000, shuffle=False, data_dir=self.data_dir,
+                                   drop_remainder=False)
+        images, labels = zip(*((x.numpy(), y.numpy()) for x, y in batches))
+        return np.concatenate(images), np.concatenate(labels)
+
+    def reference_statistics(self):
+        """Mean and covariance of the reference split's features (cached)."""
+        if self._reference_stats is None:
+            images, _ = self._split(self.reference_split)
+            features, _ = self.features_and_probabilities(images)
+            self._reference_stats = feature_statistics(features)
+        return self._reference_stats
+
+    def evaluate(self, images, labels=None):
+        """Metrics of generated ``images`` (and their conditioning ``labels``).
+
+        Returns:
+            ``{"fcd", "classifier_score"}`` plus ``"conditional_accuracy"`` when
+            ``labels`` are given.
+        """
+        features, probabilities = self.features_and_probabilities(images)
+        metrics = {
+            "fcd": frechet_distance(feature_statistics(features), self.reference_statistics()),
+            "classifier_score": classifier_score(probabilities),
+        }
+        if labels is not None:
+            metrics["conditional_accuracy"] = conditional_accuracy(probabilities, labels)
+        return metrics
+
+    def reference(self, num_samples=None):
+        """The same metrics for real data: the train split (first ``num_samples``
+        images, default as many as the reference split) against the reference
+        split. Their FCD is the floor a perfect generator would reach with that
+        many samples."""
+        reference_images, _ = self._split(self.reference_split)
+        images, labels = self._split("train")
+        count = num_samples or len(reference_images)
+        return self.evaluate(images[:count], labels[:count])
+
+
+def feature_statistics(features):
+    """``(mean, covariance)`` of a ``(n, d)`` feature matrix."""
+    features = np.asarray(features, dtype=np.float64)
+    if features.ndim != 2 or len(features) < 2:
+        raise ValueError(f"Expected features of shape (n >= 2, d), received {features.shape}.")
+    return features.mean(axis=0), np.cov(features, rowvar=False)
+
+
+def frechet_distance(statistics_a, statistics_b):
+    """Fréchet distance between Gaussians fitted to two feature sets (as in FID)::
+
+        d² = ||μ_a - μ_b||² + Tr(Σ_a + Σ_b - 2 (Σ_a Σ_b)^{1/2})
+
+    Args:
+        statistics_a, statistics_b: ``(mean, covariance)`` pairs, e.g. from
+            :func:`feature_statistics`.
+
+    Example:
+
+    >>> stats = feature_statistics(np.random.default_rng(0).normal(size=(500, 4)))
+    >>> round(frechet_distance(stats, stats), 6)
+    0.0
+    """
+    from scipy import linalg
+
+    mean_a, cov_a = statistics_a
+    mean_b, cov_b = statistics_b
+    with warnings.catch_warnings():  # singular products are handled just below
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        root, _ = linalg.sqrtm(cov_a @ cov_b, disp=False)
+    if not np.all(np.isfinite(root)):
+        offset = np.eye(len(cov_a)) * 1e-6
+        root = linalg.sqrtm((cov_a + offset) @ (cov_b + offset))
+    root = np.real(root)
+    distance = np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a + cov_b - 2 * root)
+    return float(max(distance, 0.0))
+
+
+def classifier_score(probabilities, eps=1e-12):
+    """The Inception Score formula with any classifier: ``exp E_x KL(p(y|x) || p(y))``.
+
+    1 for identical predictions on every sample; the number of classes for
+    confident predictions spread evenly over the classes.
+
+    Example:
+
+    >>> round(classifier_score(np.eye(10)), 6)
+    10.0
+    """
+    p_yx = np.asarray(probabilities, dtype=np.float64)
+    p_y = p_yx.mean(axis=0, keepdims=True)
+    kl = np.sum(p_yx * (np.log(p_yx + eps) - np.log(p_y + eps)), axis=1)
+    return float(np.exp(kl.mean()))
+
+
+def conditional_accuracy(probabilities, labels):
+    """Share of samples generated for label ``y`` that the classifier assigns to ``y``."""
+    labels = np.asarray(labels).ravel()
+    return float(np.mean(np.argmax(probabilities, axis=1) == labels))

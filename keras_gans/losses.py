@@ -31,7 +31,7 @@ def _per_example(logits):
     return tf.reshape(logits, [tf.shape(logits)[0], -1])
 
 
-def discriminator_loss(real_logits, fake_logits):
+def discriminator_loss(real_logits, fake_logits, real_label=1.0):
     """Discriminator loss of Goodfellow et al. (2014), Algorithm 1 line 5.
 
     The discriminator ascends ``log D(x) + log(1 - D(G(z)))`` (seed 000,
@@ -40,18 +40,28 @@ def discriminator_loss(real_logits, fake_logits):
         L_D(i) = -log D(x_i) - log(1 - D(G(z_i)))
                = softplus(-real_logit_i) + softplus(fake_logit_i)
 
+    With ``real_label = α < 1`` the real targets are ``α`` instead of 1: the
+    one-sided label smoothing of Salimans et al. (2016) (seed 002, α = 0.9;
+    fake targets stay 0), ``-α log D(x) - (1 - α) log(1 - D(x))`` for the real
+    term.
+
     Args:
         real_logits: discriminator logits on real samples, ``(batch, ...)``.
         fake_logits: discriminator logits on generated samples, same batch.
+        real_label: target of real samples, in ``(0, 1]``.
 
     Returns:
         Per-example loss, shape ``(batch,)``.
+
+    Example:
+
+    >>> float(discriminator_loss([[0.0]], [[0.0]], real_label=0.9)[0])  # 2 log 2  # doctest: +ELLIPSIS
+    1.386...
     """
     real = _per_example(real_logits)
     fake = _per_example(fake_logits)
-    return tf.reduce_mean(tf.nn.softplus(-real), axis=1) + tf.reduce_mean(
-        tf.nn.softplus(fake), axis=1
-    )
+    real_term = real_label * tf.nn.softplus(-real) + (1.0 - real_label) * tf.nn.softplus(real)
+    return tf.reduce_mean(real_term, axis=1) + tf.reduce_mean(tf.nn.softplus(fake), axis=1)
 
 
 def minimax_generator_loss(fake_logits):
@@ -100,3 +110,63 @@ def get_generator_loss(name):
             f"Unknown generator loss: expected one of {sorted(GENERATOR_LOSSES)}, "
             f"received {name!r}."
         ) from None
+
+
+def wasserstein_critic_loss(real_scores, fake_scores):
+    """The WGAN critic loss (seed 000 eq. 10; seed 002, WGAN Algorithm 1 line 5).
+
+    The critic ``f`` ascends ``E[f(x)] - E[f(G(z))]``, the Kantorovich-
+    Rubinstein estimate of W(p_data, p_g); as a per-example loss to minimise::
+
+        L_f(i) = f(G(z_i)) - f(x_i)
+
+    Args:
+        real_scores: critic outputs (unbounded, no sigmoid) on real samples.
+        fake_scores: critic outputs on generated samples.
+    """
+    return tf.reduce_mean(_per_example(fake_scores), axis=1) - tf.reduce_mean(
+        _per_example(real_scores), axis=1
+    )
+
+
+def wasserstein_generator_loss(fake_scores):
+    """The WGAN generator loss (WGAN Algorithm 1 line 10): ``L_G(i) = -f(G(z_i))``."""
+    return -tf.reduce_mean(_per_example(fake_scores), axis=1)
+
+
+def gradient_penalty(critic, real, fake, epsilon):
+    """The WGAN-GP penalty of Gulrajani et al. (2017) (seed 000 eq. 11), per example::
+
+        x̂_i = ε_i x_i + (1 - ε_i) G(z_i),    GP(i) = (||∇_x̂ f(x̂_i)||_2 - 1)²
+
+    ``ε_i`` is one draw of U[0, 1] PER SAMPLE, and the norm runs over ALL
+    non-batch axes of each sample (the seed code used one ε per batch and a
+    norm over axis 1 only). Multiply by λ (10 in the paper) and add it to
+    :func:`wasserstein_critic_loss`. The critic must treat samples
+    independently (layer norm, not batch norm) for ∇ of the summed scores to be
+    each sample's own gradient.
+
+    Args:
+        critic: callable ``x -> scores`` (e.g. the discriminator model, or
+            ``lambda x: model.D(x, labels)`` for a conditional one).
+        real: real samples ``(batch, ...)``.
+        fake: generated samples, same shape.
+        epsilon: interpolation weights, shape ``(batch,)`` or broadcastable
+            to ``real`` (e.g. ``(batch, 1, 1, 1)``).
+
+    Returns:
+        Per-example penalty, shape ``(batch,)``.
+    """
+    real = tf.convert_to_tensor(real)
+    fake = tf.cast(fake, real.dtype)
+    epsilon = tf.cast(epsilon, real.dtype)
+    if epsilon.shape.rank == 1:
+        epsilon = tf.reshape(epsilon, [-1] + [1] * (real.shape.rank - 1))
+    interpolated = epsilon * real + (1.0 - epsilon) * fake
+    with tf.GradientTape() as tape:
+        tape.watch(interpolated)
+        scores = critic(interpolated)
+    gradients = _per_example(tape.gradient(scores, interpolated))
+    # The 1e-12 keeps the norm differentiable where a gradient is exactly zero.
+    norms = tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=1) + 1e-12)
+    return tf.square(norms - 1.0)

@@ -113,3 +113,154 @@ def mlp_discriminator(image_shape=(28, 28, 1), units=(512, 256), dropout=0.3, na
             layers.append(keras.layers.Dropout(dropout))
     layers.append(keras.layers.Dense(1, name="logit"))
     return keras.Sequential(layers, name=name)
+
+
+NORMALIZATIONS = ("batch", "layer", None)
+
+
+def _normalization(kind, name=None):
+    """A normalization layer: ``"batch"``, ``"layer"`` (per sample) or None."""
+    if kind == "batch":
+        return keras.layers.BatchNormalization(name=name)
+    if kind == "layer":
+        return keras.layers.LayerNormalization(name=name)
+    if kind is None:
+        return keras.layers.Identity(name=name)
+    raise ValueError(f"Expected normalization in {NORMALIZATIONS}, received {kind!r}.")
+
+
+def _check_image_shape(image_shape):
+    image_shape = tuple(image_shape)
+    if len(image_shape) != 3 or image_shape[0] % 4 or image_shape[1] % 4:
+        raise ValueError(
+            "Expected image_shape (height, width, channels) with height and width divisible "
+            f"by 4 (two stride-2 layers), received {image_shape}."
+        )
+    return image_shape
+
+
+def _label_input(num_classes):
+    if not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"Expected num_classes to be an integer >= 2, received {num_classes!r}.")
+    return keras.Input((), dtype="int32", name="label")
+
+
+def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), filters=64, num_classes=None,
+                    name="generator"):
+    """A DCGAN generator (Radford et al. 2015, the rules listed in seed 002).
+
+    ``z`` is projected and reshaped to ``(H/4, W/4, 2 * filters)``, then two
+    stride-2 transposed convolutions upsample to the image: batch norm and
+    ReLU everywhere except the output, which is ``tanh`` without batch norm.
+
+    With ``num_classes`` it is the conditional generator of seed 003 (Mirza
+    and Osindero): inputs ``[z, label]``, the label embedded and joined to ``z``.
+
+    Example:
+
+    >>> dcgan_generator(latent_dim=16, filters=8).output_shape
+    (None, 28, 28, 1)
+    >>> [tuple(i.shape) for i in dcgan_generator(16, filters=8, num_classes=10).inputs]
+    [(None, 16), (None,)]
+    """
+    height, width, channels = _check_image_shape(image_shape)
+    z = keras.Input((_positive_int("latent_dim", latent_dim),), name="z")
+    inputs, x = [z], z
+    if num_classes is not None:
+        label = _label_input(num_classes)
+        inputs.append(label)
+        x = keras.layers.Concatenate()([z, keras.layers.Embedding(num_classes, 50)(label)])
+    x = keras.layers.Dense((height // 4) * (width // 4) * 2 * filters, use_bias=False)(x)
+    x = keras.layers.ReLU()(keras.layers.BatchNormalization()(x))
+    x = keras.layers.Reshape((height // 4, width // 4, 2 * filters))(x)
+    x = keras.layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
+    x = keras.layers.ReLU()(keras.layers.BatchNormalization()(x))
+    x = keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same", activation="tanh")(x)
+    return keras.Model(inputs if num_classes is not None else z, x, name=name)
+
+
+def dcgan_discriminator(image_shape=(28, 28, 1), filters=64, normalization="batch",
+                        num_classes=None, name="discriminator"):
+    """A DCGAN discriminator / critic returning one unbounded score per image.
+
+    Two stride-2 convolutions (no pooling) with LeakyReLU(0.2), normalization
+    on the second only (never on the input layer), then the flattened features
+    to one logit. ``normalization="layer"`` is the WGAN-GP critic (batch norm
+    would couple the samples whose gradients the penalty constrains).
+
+    With ``num_classes`` it is conditional: inputs ``[image, label]``, the label
+    embedded as an extra ``H x W`` input channel.
+
+    Example:
+
+    >>> dcgan_discriminator(filters=8, normalization="layer").output_shape
+    (None, 1)
+    """
+    height, width, _ = image_shape = _check_image_shape(image_shape)
+    image = keras.Input(image_shape, name="image")
+    inputs, x = [image], image
+    if num_classes is not None:
+        label = _label_input(num_classes)
+        inputs.append(label)
+        label_map = keras.layers.Reshape((height, width, 1))(
+            keras.layers.Embedding(num_classes, height * width)(label))
+        x = keras.layers.Concatenate()([image, label_map])
+    x = keras.layers.Conv2D(filters, 4, strides=2, padding="same")(x)
+    x = keras.layers.LeakyReLU(0.2)(x)
+    x = keras.layers.Conv2D(2 * filters, 4, strides=2, padding="same")(x)
+    x = keras.layers.LeakyReLU(0.2)(_normalization(normalization)(x))
+    x = keras.layers.Dense(1, name="logit")(keras.layers.Flatten()(x))
+    return keras.Model(inputs if num_classes is not None else image, x, name=name)
+
+
+def deconv_generator(latent_dim=100, image_shape=(28, 28, 1), name="generator"):
+    """Seed 000's deconvolutional MNIST generator: four layers, exponential upscaling.
+
+    ``z -> Dense(7*7*64) -> [ConvTranspose, stride 2] x 2 -> Conv -> tanh``.
+
+    Example:
+
+    >>> deconv_generator(latent_dim=16).output_shape
+    (None, 28, 28, 1)
+    """
+    height, width, channels = _check_image_shape(image_shape)
+    return keras.Sequential(
+        [
+            keras.Input((_positive_int("latent_dim", latent_dim),)),
+            keras.layers.Dense((height // 4) * (width // 4) * 64),
+            keras.layers.LeakyReLU(0.2),
+            keras.layers.Reshape((height // 4, width // 4, 64)),
+            keras.layers.Conv2DTranspose(64, 5, strides=2, padding="same"),
+            keras.layers.LeakyReLU(0.2),
+            keras.layers.Conv2DTranspose(32, 5, strides=2, padding="same"),
+            keras.layers.LeakyReLU(0.2),
+            keras.layers.Conv2D(channels, 5, padding="same", activation="tanh"),
+        ],
+        name=name,
+    )
+
+
+def conv_discriminator(image_shape=(28, 28, 1), name="discriminator"):
+    """Seed 000's convolutional MNIST discriminator: two conv-avgpool layers, two dense.
+
+    Example:
+
+    >>> conv_discriminator().output_shape
+    (None, 1)
+    """
+    return keras.Sequential(
+        [
+            keras.Input(tuple(image_shape)),
+            keras.layers.Conv2D(32, 5, padding="same"),
+            keras.layers.LeakyReLU(0.2),
+            keras.layers.AveragePooling2D(2),
+            keras.layers.Conv2D(64, 5, padding="same"),
+            keras.layers.LeakyReLU(0.2),
+            keras.layers.AveragePooling2D(2),
+            keras.layers.Flatten(),
+            keras.layers.Dense(1024),
+            keras.layers.LeakyReLU(0.2),
+            keras.layers.Dense(1, name="logit"),
+        ],
+        name=name,
+    )

@@ -5,8 +5,8 @@ Adding a variant is one model file plus one entry in ``VARIANTS``.
 
 import dataclasses
 
-from keras_gans.models import Toy1DGAN
-from keras_gans.models.vanilla import build_mnist
+from keras_gans.models import DCGAN, WGAN, WGANGP, ConditionalDCGAN, Toy1DGAN
+from keras_gans.models.vanilla import ARCHITECTURES, VanillaGAN, build_mnist
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +33,7 @@ class Variant:
         data: ``"gaussian_1d"`` or ``"images"``.
         batch_size, steps, epochs, steps_per_execution: CLI defaults.
         options: variant-specific :class:`Option` s.
+        conditional: whether ``build`` takes ``num_classes`` and ``fit`` labels.
     """
 
     name: str
@@ -44,6 +45,7 @@ class Variant:
     epochs: int
     steps_per_execution: int
     options: tuple = ()
+    conditional: bool = False
 
 
 GENERATOR_LOSS = Option(
@@ -60,6 +62,27 @@ DISCRIMINATOR_STEPS = Option(
     "discriminator_steps",
     dict(type=int, default=1, help="discriminator steps per generator step (Algorithm 1's k)"),
 )
+CRITIC_STEPS = Option(
+    ("--discriminator-steps", "--n-critic"),
+    "discriminator_steps",
+    dict(type=int, default=5, help="critic steps per generator step (n_critic, default 5)"),
+)
+REAL_LABEL = Option(
+    ("--real-label",),
+    "real_label",
+    dict(type=float, default=1.0,
+         help="D's target for real samples; 0.9 = one-sided label smoothing (default 1.0)"),
+)
+LATENT_DIM = Option(("--latent-dim",), "latent_dim", dict(type=int, default=100, help="noise width"))
+FILTERS = Option(("--filters",), "filters",
+                 dict(type=int, default=64, help="filters of the first conv layer (default 64)"))
+
+
+def _image_variant(name, summary, build, options, steps, conditional=False):
+    return Variant(name=name, summary=summary, build=build, data="images", batch_size=64,
+                   steps=steps, epochs=10, steps_per_execution=10, options=options,
+                   conditional=conditional)
+
 
 VARIANTS = {
     "toy1d": Variant(
@@ -82,20 +105,42 @@ VARIANTS = {
             DISCRIMINATOR_STEPS,
         ),
     ),
-    "vanilla": Variant(
-        name="vanilla",
-        summary="Goodfellow et al. 2014 GAN with MLP networks (MNIST / Fashion-MNIST)",
-        build=build_mnist,
-        data="images",
-        batch_size=64,
-        steps=5000,
-        epochs=10,
-        steps_per_execution=10,
-        options=(
-            Option(("--latent-dim",), "latent_dim", dict(type=int, default=100, help="noise width")),
+    "vanilla": _image_variant(
+        "vanilla",
+        "Goodfellow et al. 2014 GAN, MLP or seed 000's conv networks",
+        build_mnist,
+        (
+            LATENT_DIM,
+            Option(("--architecture",), "architecture",
+                   dict(choices=sorted(ARCHITECTURES), default="mlp",
+                        help="mlp (default) or conv: seed 000's conv D / deconv G")),
             GENERATOR_LOSS,
+            REAL_LABEL,
             DISCRIMINATOR_STEPS,
         ),
+        steps=5000,
+    ),
+    "dcgan": _image_variant(
+        "dcgan", "DCGAN (Radford et al. 2015)", DCGAN,
+        (LATENT_DIM, FILTERS, GENERATOR_LOSS, REAL_LABEL, DISCRIMINATOR_STEPS), steps=3000,
+    ),
+    "cdcgan": _image_variant(
+        "cdcgan", "conditional DCGAN (Mirza & Osindero 2014, seed 003)", ConditionalDCGAN,
+        (LATENT_DIM, FILTERS, GENERATOR_LOSS, REAL_LABEL, DISCRIMINATOR_STEPS), steps=3000, conditional=True,
+    ),
+    "wgan": _image_variant(
+        "wgan", "WGAN with weight clipping (Arjovsky et al. 2017)", WGAN,
+        (LATENT_DIM, FILTERS, CRITIC_STEPS,
+         Option(("--clip-value",), "clip_value",
+                dict(type=float, default=0.01, help="critic weights are clipped to [-c, c]"))),
+        steps=2000,
+    ),
+    "wgan_gp": _image_variant(
+        "wgan_gp", "WGAN-GP (Gulrajani et al. 2017)", WGANGP,
+        (LATENT_DIM, FILTERS, CRITIC_STEPS,
+         Option(("--gradient-penalty-weight",), "gradient_penalty_weight",
+                dict(type=float, default=10.0, help="lambda (default 10)"))),
+        steps=2000,
     ),
 }
 
@@ -112,3 +157,12 @@ def get_variant(name):
         raise ValueError(
             f"Unknown GAN variant: expected one of {sorted(VARIANTS)}, received {name!r}."
         ) from None
+
+
+def name_of(model):
+    """The registered variant name of ``model`` (e.g. ``"cdcgan"``), or its class name."""
+    classes = {
+        Toy1DGAN: "toy1d", VanillaGAN: "vanilla", DCGAN: "dcgan", ConditionalDCGAN: "cdcgan",
+        WGAN: "wgan", WGANGP: "wgan_gp",
+    }
+    return classes.get(type(model), type(model).__name__)

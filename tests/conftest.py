@@ -4,8 +4,15 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +21,25 @@ def _seeded():
     keras.utils.set_random_seed(1234)
     yield
     keras.backend.clear_session()
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """``serve(export_dir, requests) -> (report, arrays)`` through TF Serving's loader path.
+
+    Runs ``tf1_serving_client.py`` in a subprocess that cannot import
+    keras_gans: ``tf.compat.v1.saved_model.loader.load`` and each signature
+    fed and fetched by its SignatureDef tensor names, as the C++ server does.
+    """
+    def run(export_dir, requests):
+        request_path, out_path = tmp_path / "requests.json", tmp_path / "outputs.npz"
+        request_path.write_text(json.dumps(requests))
+        result = subprocess.run(
+            [sys.executable, os.path.join(HERE, "tf1_serving_client.py"), str(export_dir),
+             str(request_path), str(out_path)],
+            capture_output=True, text=True, timeout=300,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        assert result.returncode == 0, result.stderr[-3000:]
+        return json.loads(result.stdout.strip().splitlines()[-1]), np.load(out_path)
+
+    return run

@@ -10,6 +10,7 @@ import tensorflow_datasets as tfds
 from PIL import Image
 
 from keras_gans import cli
+from keras_gans.variants import VARIANTS
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
 
@@ -46,10 +47,45 @@ def test_train_vanilla_on_mock_mnist(tmp_path, capsys):
     with tfds.testing.mock_data(num_examples=64):
         assert cli.main(["train", "vanilla", "--steps", "4", "--epochs", "2", "--batch-size", "8",
                          "--steps-per-execution", "2", "--loss", "minimax", "--k", "2",
-                         "--output", str(tmp_path), "--verbose", "0"]) == 0
+                         "--eval-samples", "20", "--output", str(tmp_path), "--verbose", "0"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["variant"] == "vanilla" and summary["steps"] == 4
-    assert (tmp_path / "samples.png").exists() and (tmp_path / "model.keras").exists()
+    assert summary["dataset"] == "mnist"
+    # The shipped MNIST classifier scores the samples; real-data values beside them.
+    assert {"val_fcd", "val_classifier_score"} <= set(summary["metrics"])
+    assert set(summary["reference"]) == {"fcd", "classifier_score", "conditional_accuracy"}
+    assert sorted(os.listdir(tmp_path / "samples")) == ["samples_epoch_001.png", "samples_epoch_002.png"]
+    assert (tmp_path / "model.keras").exists() and (tmp_path / "logs").is_dir()
+
+
+@pytest.mark.parametrize("variant, extra", [
+    ("cdcgan", ["--dataset", "fashion_mnist"]),
+    ("wgan_gp", ["--n-critic", "2", "--gradient-penalty-weight", "5"]),
+])
+def test_train_image_variants_on_mock_data(variant, extra, tmp_path, capsys):
+    with tfds.testing.mock_data(num_examples=32):
+        assert cli.main(["train", variant, "--steps", "2", "--batch-size", "8", "--filters", "4",
+                         "--latent-dim", "8", "--eval-samples", "20", "--output", str(tmp_path),
+                         "--verbose", "0", *extra]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["variant"] == variant and summary["steps"] == 2
+    if variant == "cdcgan":
+        assert summary["dataset"] == "fashion_mnist"
+        assert "val_conditional_accuracy" in summary["metrics"]
+    else:
+        assert "gradient_penalty" in summary["metrics"]
+
+
+def test_train_classifier_writes_a_new_file_only(tmp_path, capsys):
+    path = tmp_path / "clf.keras"
+    with tfds.testing.mock_data(num_examples=32):
+        assert cli.main(["train-classifier", "--epochs", "1", "--output", str(path)]) == 0
+        summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert 0.0 <= summary["test_accuracy"] <= 1.0 and path.exists()
+        before = path.stat().st_mtime_ns
+        with pytest.raises(SystemExit, match="exists; choose another --output"):
+            cli.main(["train-classifier", "--epochs", "1", "--output", str(path)])
+    assert path.stat().st_mtime_ns == before
 
 
 def test_default_output_never_reuses_a_directory(tmp_path):
@@ -72,6 +108,8 @@ def test_default_output_never_reuses_a_directory(tmp_path):
     (["train", "toy1d", "--learning-rate", "0.1"], "--learning-rate needs --optimizer"),
     (["train", "toy1d", "--optimizer", "adam", "--learning-rate", "-1"], "expected a positive number, received -1"),
     (["train", "toy1d", "--k", "0"], "discriminator_steps (k) to be a positive integer, received 0"),
+    (["train", "wgan", "--clip-value", "0"], "clip_value c > 0, received 0.0"),
+    (["train", "wgan", "--n-critic", "0"], "positive integer, received 0"),
 ])
 def test_bad_input_gets_a_clear_error_before_training(args, message, tmp_path):
     result = run(*args, cwd=tmp_path)
@@ -90,7 +128,8 @@ def test_missing_image_data_says_where_it_looked(tmp_path):
     assert f"not prepared in {env_dir}" in result.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["list"], ["train"], ["train", "toy1d"], ["train", "vanilla"]])
+@pytest.mark.parametrize("command", [[], ["list"], ["train"], ["train-classifier"],
+                                     *(["train", name] for name in sorted(VARIANTS))])
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main([*command, "--help"])
@@ -101,4 +140,4 @@ def test_every_command_has_help(command, capsys):
 def test_list_names_the_variants(capsys):
     assert cli.main(["list"]) == 0
     listed = capsys.readouterr().out
-    assert "toy1d" in listed and "vanilla" in listed
+    assert all(name in listed for name in ("toy1d", "vanilla", "dcgan", "cdcgan", "wgan", "wgan_gp"))

@@ -40,3 +40,103 @@ def test_rejects_non_finite_and_empty_samples():
         wasserstein1_to_normal([1.0, np.nan, 2.0], 0, 1)
     with pytest.raises(ValueError, match="received 0 values"):
         wasserstein1_to_normal([], 0, 1)
+
+
+# ---------------------------------------------------------------- image metrics
+import os  # noqa: E402
+
+import keras  # noqa: E402
+import tensorflow_datasets as tfds  # noqa: E402
+
+from keras_gans import callbacks, data, evaluation  # noqa: E402
+from keras_gans.models import ConditionalDCGAN, DCGAN  # noqa: E402
+
+
+def test_frechet_distance_against_closed_forms():
+    features = np.random.default_rng(0).normal(size=(400, 6))
+    stats = evaluation.feature_statistics(features)
+    assert evaluation.frechet_distance(stats, stats) == pytest.approx(0.0, abs=1e-6)
+    mean, cov = stats
+    # Same covariance, mean shifted by s: d² = ||s||².
+    assert evaluation.frechet_distance(stats, (mean + 0.5, cov)) == pytest.approx(6 * 0.25, rel=1e-6)
+    # N(0, I) vs N(0, 4I) in d dims: d² = d (1 + 4 - 2·2) = d.
+    identity = (np.zeros(6), np.eye(6))
+    assert evaluation.frechet_distance(identity, (np.zeros(6), 4 * np.eye(6))) == pytest.approx(6.0)
+
+
+def test_classifier_score_and_conditional_accuracy_on_known_predictions():
+    assert evaluation.classifier_score(np.full((50, 10), 0.1)) == pytest.approx(1.0)
+    assert evaluation.classifier_score(np.tile(np.eye(10), (3, 1))) == pytest.approx(10.0, rel=1e-6)
+    assert evaluation.classifier_score(np.tile(np.eye(4)[:1], (8, 1))) == pytest.approx(1.0)
+    probabilities = np.eye(3)[[0, 1, 2, 2]]
+    assert evaluation.conditional_accuracy(probabilities, [0, 1, 2, 0]) == pytest.approx(0.75)
+
+
+def test_feature_statistics_rejects_a_single_sample():
+    with pytest.raises(ValueError, match=r"shape \(n >= 2, d\), received \(1, 3\)"):
+        evaluation.feature_statistics(np.zeros((1, 3)))
+
+
+@pytest.fixture
+def tiny_evaluator():
+    """An ImageEvaluator with an untrained tiny classifier on mocked MNIST."""
+    classifier = evaluation.build_classifier(feature_units=8)
+    with tfds.testing.mock_data(num_examples=40):
+        evaluator = evaluation.ImageEvaluator("mnist", classifier=classifier)
+        evaluator.reference_statistics()
+        yield evaluator
+
+
+def test_real_test_images_are_at_distance_zero_from_the_reference(tiny_evaluator):
+    test_images, test_labels = tiny_evaluator._split("test")
+    metrics = tiny_evaluator.evaluate(test_images, test_labels)
+    assert metrics["fcd"] == pytest.approx(0.0, abs=1e-5)
+    assert set(metrics) == {"fcd", "classifier_score", "conditional_accuracy"}
+    reference = tiny_evaluator.reference()
+    assert reference["fcd"] >= 0 and 1.0 <= reference["classifier_score"] <= 10.0
+
+
+def test_quality_callback_writes_val_metrics_into_the_logs(tiny_evaluator, tmp_path):
+    gan = ConditionalDCGAN(num_classes=10, latent_dim=8, filters=4)
+    gan.compile()
+    quality = callbacks.ImageQualityMetrics(tiny_evaluator, num_samples=20, with_reference=True)
+    grid = callbacks.SampleGrid(str(tmp_path / "samples"), str(tmp_path / "logs"), num_samples=20)
+    images = np.zeros((16, 28, 28, 1), "float32")
+    history = gan.fit(images, np.arange(16) % 10, batch_size=8, epochs=2, verbose=0,
+                      callbacks=[quality, grid])
+    for name in ("val_fcd", "val_classifier_score", "val_conditional_accuracy"):
+        assert len(history.history[name]) == 2 and np.isfinite(history.history[name][-1])
+    assert set(quality.reference) == {"fcd", "classifier_score", "conditional_accuracy"}
+    assert sorted(os.listdir(tmp_path / "samples")) == ["samples_epoch_001.png", "samples_epoch_002.png"]
+    assert os.listdir(tmp_path / "logs" / "samples")  # a TensorBoard event file
+    assert len(grid.figure().axes) == 10 * 2  # one row per class, 2 samples each
+
+
+def test_quality_callback_can_drive_early_stopping(tiny_evaluator):
+    gan = DCGAN(latent_dim=8, filters=4)
+    gan.compile()
+    quality = callbacks.ImageQualityMetrics(tiny_evaluator, num_samples=16)
+    stop = keras.callbacks.EarlyStopping("val_fcd", patience=0, mode="min")
+    history = gan.fit(np.zeros((8, 28, 28, 1), "float32"), batch_size=8, epochs=20, verbose=0,
+                      callbacks=[quality, stop])
+    assert "val_fcd" in history.history and len(history.history["val_fcd"]) < 20
+
+
+@pytest.mark.parametrize("dataset", sorted(data.IMAGE_DATASETS))
+def test_shipped_classifiers_are_small_and_load(dataset):
+    path = evaluation.classifier_path(dataset)
+    assert os.path.getsize(path) < 3_000_000
+    classifier = keras.models.load_model(path)
+    probabilities = classifier.predict(np.zeros((2, 28, 28, 1), "float32"), verbose=0)
+    assert probabilities.shape == (2, 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_time_limit_stops_training():
+    gan = DCGAN(latent_dim=8, filters=4)
+    gan.compile()
+    limit = callbacks.TimeLimit(seconds=1e-6)
+    gan.fit(np.zeros((32, 28, 28, 1), "float32"), batch_size=8, epochs=3, verbose=0, callbacks=[limit])
+    assert limit.steps == 1 and int(gan.g_optimizer.iterations) == 1
+    with pytest.raises(ValueError, match="seconds > 0, received 0"):
+        callbacks.TimeLimit(0)

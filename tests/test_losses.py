@@ -63,3 +63,13 @@ def test_get_generator_loss():
     assert losses.get_generator_loss("minimax") is losses.minimax_generator_loss
     with pytest.raises(ValueError, match=r"expected one of \['minimax', 'non_saturating'\], received 'wasserstein'"):
         losses.get_generator_loss("wasserstein")
+
+
+def test_one_sided_label_smoothing_matches_cross_entropy_with_soft_real_targets():
+    real, fake = np.array([[1.5], [-0.5]], "float32"), np.array([[0.3], [-2.0]], "float32")
+    d_real, d_fake = 1 / (1 + np.exp(-real[:, 0])), 1 / (1 + np.exp(-fake[:, 0]))
+    alpha = 0.9  # Salimans et al.: real targets 0.9, fake targets stay 0
+    expected = -(alpha * np.log(d_real) + (1 - alpha) * np.log(1 - d_real)) - np.log(1 - d_fake)
+    np.testing.assert_allclose(losses.discriminator_loss(real, fake, real_label=alpha), expected, rtol=1e-5)
+    np.testing.assert_allclose(losses.discriminator_loss(real, fake, real_label=1.0),
+                               -np.log(d_real) - np.log(1 - d_fake), rtol=1e-5)

@@ -195,3 +195,13 @@ def test_minimize_steps_on_the_batch_mean_of_per_example_losses():
     # d/dw mean_i (w x_i)^2 / 2 = mean_i x_i^2 = 41/3 at w = 1.
     np.testing.assert_allclose(network.get_weights()[0], [[1.0 - 41.0 / 3.0]], rtol=1e-6)
     assert float(logged) == pytest.approx(41.0 / 6.0)
+
+
+@pytest.mark.parametrize("steps_per_epoch, expected_execution", [(2, 2), (15, 5), (20, 10)])
+def test_fit_runs_exactly_the_requested_steps(steps_per_epoch, expected_execution):
+    # Keras alone would round each epoch up to whole executions (2 asked -> 10 run).
+    gan = Toy1DGAN()
+    gan.compile(steps_per_execution=10)
+    gan.fit(data.gaussian_1d(batch_size=8, seed=0), steps_per_epoch=steps_per_epoch, epochs=2, verbose=0)
+    assert int(gan.g_optimizer.iterations) == 2 * steps_per_epoch
+    assert gan.steps_per_execution == expected_execution

@@ -1,5 +1,8 @@
 """The adversarial training core shared by every GAN variant."""
 
+import math
+import warnings
+
 import keras
 import tensorflow as tf
 
@@ -39,6 +42,10 @@ class GAN(keras.Model):
     """
 
     metric_names = ("d_loss", "g_loss")
+    #: Conditional variants need labels with every batch (``fit(x, y)``).
+    conditional = False
+    #: Value range that real IMAGES (rank-4 samples) must lie in: the tanh range.
+    image_range = (-1.0, 1.0)
 
     def __init__(self, generator, discriminator, discriminator_steps=1, **kwargs):
         super().__init__(**kwargs)
@@ -77,17 +84,34 @@ class GAN(keras.Model):
         """Width of the generator's noise input."""
         return int(self.generator.inputs[0].shape[-1])
 
-    def sample_noise(self, batch_size):
+    def sample_noise(self, batch_size, seed=None):
         """Draws the generator input ``z ~ p_z``: standard normal by default.
 
         ``tf.random`` ops (not ``keras.random`` with a ``SeedGenerator``) so
         that replicas of a distribution strategy draw *different* noise.
+
+        Args:
+            batch_size: number of noise vectors (int or scalar tensor).
+            seed: optional stateless seed, a ``[2]`` integer tensor: the same
+                seed gives the same noise (used by exported ``generate``).
         """
+        if seed is not None:
+            return tf.random.stateless_normal((batch_size, self.latent_dim), seed)
         return tf.random.normal((batch_size, self.latent_dim))
 
     def call(self, z, training=False):
         """Runs the generator: ``model(z)`` is ``G(z)``."""
         return self.generator(z, training=training)
+
+    def G(self, z, labels=None, training=True):  # noqa: N802 -- the paper's name
+        """``G(z)``, or ``G(z | y)`` for conditional variants (labels ignored otherwise)."""
+        return self.generator([z, labels] if self.conditional else z, training=training)
+
+    def D(self, samples, labels=None, training=True):  # noqa: N802 -- the paper's name
+        """``D(x)``, or ``D(x | y)`` for conditional variants (labels ignored otherwise)."""
+        return self.discriminator(
+            [samples, labels] if self.conditional else samples, training=training
+        )
 
     def generate(self, num_samples):
         """Returns ``num_samples`` generated samples as a tensor.
@@ -160,6 +184,16 @@ class GAN(keras.Model):
             jit_compile=config.get("jit_compile", False),
         )
 
+    def export_generator(self, base_dir, metadata=None, **kwargs):
+        """Exports the generator for TF Serving as the next version in ``base_dir``.
+
+        See :func:`keras_gans.export.export_generator`; returns the new
+        version's path.
+        """
+        from keras_gans.export import export_generator
+
+        return export_generator(self, base_dir, metadata=metadata, **kwargs)
+
     # -------------------------------------------------------------- training
     @property
     def metrics(self):
@@ -167,10 +201,23 @@ class GAN(keras.Model):
         return list(self.trackers.values())
 
     def unpack(self, data):
-        """Splits a ``fit()`` batch into ``(samples, labels or None)``."""
-        if isinstance(data, (tuple, list)):
-            return data[0], (data[1] if len(data) > 1 else None)
-        return data, None
+        """Splits a ``fit()`` batch into ``(samples, labels or None)``.
+
+        Conditional variants get int32 labels, checked in the graph to lie in
+        ``[0, num_classes)``: on GPUs an out-of-range embedding lookup
+        silently returns zeros instead of failing.
+        """
+        samples, labels = _split_batch(data)
+        if not self.conditional:
+            return samples, labels
+        if labels is None:
+            raise ValueError(
+                f"{type(self).__name__} is conditional: train_step needs (samples, labels) batches."
+            )
+        labels = tf.cast(labels, tf.int32)
+        tf.debugging.assert_less(labels, self.num_classes, "label >= num_classes")
+        tf.debugging.assert_non_negative(labels, "negative label")
+        return samples, labels
 
     def batch_size_of(self, samples):
         """This replica's batch size, as a scalar tensor (may vary per batch)."""
@@ -188,17 +235,22 @@ class GAN(keras.Model):
             network: the ``keras.Model`` to update.
             optimizer: its optimizer (may be a ``LossScaleOptimizer``).
             per_example_loss: zero-argument callable returning a ``(batch,)``
-                tensor; it runs under the gradient tape.
+                tensor, or ``(loss, {name: per-example term})`` to also log
+                terms of the loss; it runs under the gradient tape.
 
         Returns:
-            The mean loss of this replica's examples, for logging.
+            The mean loss of this replica's examples, for logging, and with
+            terms, ``(mean loss, {name: mean term})``.
         """
         with tf.GradientTape() as tape:
             loss = per_example_loss()
+            loss, terms = loss if isinstance(loss, tuple) else (loss, None)
             scaled = optimizer.scale_loss(tf.nn.compute_average_loss(loss))
         variables = network.trainable_variables
         optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
-        return tf.reduce_mean(loss)
+        if terms is None:
+            return tf.reduce_mean(loss)
+        return tf.reduce_mean(loss), {name: tf.reduce_mean(term) for name, term in terms.items()}
 
     def update_metrics(self, **values):
         """Updates the trackers and returns every metric's running mean.
@@ -215,36 +267,65 @@ class GAN(keras.Model):
             self.trackers[name].update_state(value)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
-    def fit(self, x=None, *args, **kwargs):
-        """``keras.Model.fit``, after checking the data against the generator.
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """``keras.Model.fit``, after checking the data against the model.
 
         Raises:
-            ValueError: samples whose shape or dtype cannot be compared with
-                the generator's output (see :meth:`check_training_data`).
+            ValueError: data that cannot train this model (see
+                :meth:`check_training_data`), before any step runs.
         """
-        self.check_training_data(x)
+        self.check_training_data(x, y)
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # datasets shuffle themselves
-        return super().fit(x, *args, **kwargs)
+        self._fit_steps_per_execution(kwargs.get("steps_per_epoch"))
+        return super().fit(x, y, *args, **kwargs)
 
-    def check_training_data(self, x):
-        """Raises ``ValueError`` if real samples do not match generated ones.
+    def _fit_steps_per_execution(self, steps_per_epoch):
+        """Makes ``steps_per_execution`` divide ``steps_per_epoch``.
 
-        Checks ``tf.data.Dataset`` element specs and array shapes; other inputs
-        (Python generators, ``PyDataset``) are passed through unchecked.
+        Keras rounds every epoch up to a whole number of executions (10 steps
+        asked with ``steps_per_execution=100`` would run 100), which would
+        silently train for more steps than requested.
+        """
+        if steps_per_epoch is None or steps_per_epoch % self.steps_per_execution == 0:
+            return
+        fitting = math.gcd(int(steps_per_epoch), int(self.steps_per_execution))
+        warnings.warn(
+            f"steps_per_execution={self.steps_per_execution} does not divide "
+            f"steps_per_epoch={steps_per_epoch}; using steps_per_execution={fitting} so that "
+            "exactly the requested steps run.",
+            stacklevel=3,
+        )
+        self.steps_per_execution = fitting
+        self.train_function = None  # retraced with the new count
+
+    def check_training_data(self, x, y=None):
+        """Raises ``ValueError`` if the data cannot train this model.
+
+        Checks the samples' shape against the generator's output and their
+        dtype; for images (rank 4) that the first batch lies in
+        :attr:`image_range`; for conditional models that labels are given and
+        lie in ``[0, num_classes)``. Accepts arrays (``x``, ``y``) and
+        ``tf.data.Dataset`` s of samples or ``(samples, labels)`` (the first
+        batch is read for the value checks); other inputs (Python generators,
+        ``PyDataset``) are passed through unchecked.
         """
         if isinstance(x, tf.data.Dataset):
             spec = x.element_spec
-            spec = spec[0] if isinstance(spec, (tuple, list)) else spec
             if isinstance(spec, dict):
                 raise ValueError(
                     "Expected a dataset of sample batches or (samples, labels) tuples, "
                     f"received a dataset of dicts with keys {sorted(spec)}; "
                     "map it to tuples first (e.g. with keras_gans.data.load_images)."
                 )
+            has_labels = isinstance(spec, (tuple, list)) and len(spec) > 1
+            spec = spec[0] if isinstance(spec, (tuple, list)) else spec
             shape, dtype = tf.TensorShape(spec.shape), spec.dtype
+            first_batch = lambda: next(iter(x.take(1)))  # noqa: E731
         elif hasattr(x, "shape") and hasattr(x, "dtype"):
+            has_labels = y is not None
             shape, dtype = tf.TensorShape(x.shape), tf.as_dtype(x.dtype)
+            first_batch = lambda: (x, y)  # noqa: E731
         else:
             return
         expected = tuple(self.generator.outputs[0].shape[1:])
@@ -260,6 +341,43 @@ class GAN(keras.Model):
                 f"Expected floating-point real samples (scaled like the generator's "
                 f"output), received dtype {dtype.name}. Scale images to [-1, 1] first, "
                 "e.g. with keras_gans.data.load_images."
+            )
+        if self.conditional and not has_labels:
+            raise ValueError(
+                f"{type(self).__name__} is conditional: expected labels with the samples "
+                "(fit(images, labels) or a dataset of (images, labels)), received samples only."
+            )
+        if len(expected) != 3 and not self.conditional:
+            return
+        batch = first_batch()
+        samples, labels = _split_batch(batch)
+        if len(expected) == 3:
+            low, high = self.image_range
+            values = tf.convert_to_tensor(samples)
+            smallest, largest = float(tf.reduce_min(values)), float(tf.reduce_max(values))
+            if smallest < low - 1e-3 or largest > high + 1e-3 or smallest != smallest:
+                raise ValueError(
+                    f"Expected images with values in [{low}, {high}] (the generator's tanh "
+                    f"range), received values in [{smallest:g}, {largest:g}]. Scale them, e.g. "
+                    "with keras_gans.data.scale_images (uint8 -> [-1, 1])."
+                )
+        if self.conditional:
+            self.check_labels(labels)
+
+    def check_labels(self, labels):
+        """Raises ``ValueError`` unless ``labels`` are integers in ``[0, num_classes)``."""
+        labels = tf.convert_to_tensor(labels)
+        if not labels.dtype.is_integer:
+            raise ValueError(f"Expected integer class labels, received dtype {labels.dtype.name}.")
+        if labels.shape.rank != 1:
+            raise ValueError(
+                f"Expected labels of shape (batch,), received shape {tuple(labels.shape)}."
+            )
+        smallest, largest = int(tf.reduce_min(labels)), int(tf.reduce_max(labels))
+        if smallest < 0 or largest >= self.num_classes:
+            raise ValueError(
+                f"Expected labels in [0, {self.num_classes}), received labels in "
+                f"[{smallest}, {largest}]."
             )
 
     # ---------------------------------------------------------------- config
@@ -280,3 +398,10 @@ class GAN(keras.Model):
         for role in ("generator", "discriminator"):
             config[role] = keras.saving.deserialize_keras_object(config[role])
         return cls(**config)
+
+
+def _split_batch(data):
+    """``(samples, labels or None)`` of a batch given as samples or a tuple."""
+    if isinstance(data, (tuple, list)):
+        return data[0], (data[1] if len(data) > 1 else None)
+    return data, None

@@ -52,10 +52,16 @@ class Toy1DGAN(VanillaGAN):
         super().__init__(generator, discriminator, **kwargs)
         self.noise_range = float(noise_range)
 
-    def sample_noise(self, batch_size):
-        """Stratified noise: an even grid over [-range, range] plus 0.01 U[0, 1)."""
+    def sample_noise(self, batch_size, seed=None):
+        """Stratified noise: an even grid over [-range, range] plus 0.01 U[0, 1).
+
+        ``seed`` (a ``[2]`` integer tensor) makes the jitter stateless.
+        """
         grid = tf.linspace(-self.noise_range, self.noise_range, batch_size)
-        jitter = 0.01 * tf.random.uniform([batch_size])
+        if seed is not None:
+            jitter = 0.01 * tf.random.stateless_uniform([batch_size], seed)
+        else:
+            jitter = 0.01 * tf.random.uniform([batch_size])
         return tf.reshape(grid + jitter, (batch_size, 1))
 
     def default_optimizers(self):

@@ -16,6 +16,8 @@ class VanillaGAN(GAN):
         generator_loss: ``"non_saturating"`` (``-log D(G(z))``, seed 000 eq. 3,
             the default) or ``"minimax"`` (``log(1 - D(G(z)))``, Algorithm 1).
         discriminator_steps: Algorithm 1's ``k``.
+        real_label: D's target for real samples; 0.9 is the one-sided label
+            smoothing of Salimans et al. (2016), 1.0 (default) none.
 
     Example:
 
@@ -29,24 +31,32 @@ class VanillaGAN(GAN):
     ['d_loss', 'g_loss']
     """
 
-    def __init__(self, generator, discriminator, generator_loss="non_saturating", **kwargs):
+    def __init__(self, generator, discriminator, generator_loss="non_saturating", real_label=1.0,
+                 **kwargs):
         self._generator_loss_fn = losses.get_generator_loss(generator_loss)
+        if not (isinstance(real_label, (int, float)) and 0.5 < real_label <= 1.0):
+            raise ValueError(f"Expected real_label in (0.5, 1], received {real_label!r}.")
         super().__init__(generator, discriminator, **kwargs)
         self.generator_loss = generator_loss
+        self.real_label = float(real_label)
 
     def train_step(self, data):
-        """Algorithm 1 of seed 000, one iteration of its outer loop."""
-        real, _ = self.unpack(data)
+        """Algorithm 1 of seed 000, one iteration of its outer loop.
+
+        Conditional subclasses get ``G(z|y)`` and ``D(x|y)`` (seed 003, eq. 6)
+        from the same lines: fakes are conditioned on the real batch's labels,
+        so both sides of D's loss see the same class mix.
+        """
+        real, labels = self.unpack(data)
         batch_size = self.batch_size_of(real)
         # Lines 2-6: k steps of gradient ascent on log D(x) + log(1 - D(G(z))).
         for _ in range(self.discriminator_steps):
-            fake = self.generator(self.sample_noise(batch_size), training=True)
+            fake = self.G(self.sample_noise(batch_size), labels)
             d_loss = self.minimize(
                 self.discriminator,
                 self.d_optimizer,
                 lambda: losses.discriminator_loss(
-                    self.discriminator(real, training=True),
-                    self.discriminator(fake, training=True),
+                    self.D(real, labels), self.D(fake, labels), self.real_label
                 ),
             )
         # Lines 7-8: one generator step on fresh noise.
@@ -54,21 +64,37 @@ class VanillaGAN(GAN):
         g_loss = self.minimize(
             self.generator,
             self.g_optimizer,
-            lambda: self._generator_loss_fn(
-                self.discriminator(self.generator(z, training=True), training=True)
-            ),
+            lambda: self._generator_loss_fn(self.D(self.G(z, labels), labels)),
         )
         return self.update_metrics(d_loss=d_loss, g_loss=g_loss)
 
     def get_config(self):
-        """Adds ``generator_loss`` to the base config."""
-        return {**super().get_config(), "generator_loss": self.generator_loss}
+        """Adds ``generator_loss`` and ``real_label`` to the base config."""
+        return {**super().get_config(), "generator_loss": self.generator_loss,
+                "real_label": self.real_label}
 
 
-def build_mnist(latent_dim=100, image_shape=(28, 28, 1), **kwargs):
-    """A :class:`VanillaGAN` with the MLP networks of :mod:`keras_gans.networks`."""
+ARCHITECTURES = {
+    "mlp": (networks.mlp_generator, networks.mlp_discriminator),
+    "conv": (networks.deconv_generator, networks.conv_discriminator),
+}
+
+
+def build_mnist(latent_dim=100, image_shape=(28, 28, 1), architecture="mlp", **kwargs):
+    """A :class:`VanillaGAN` for MNIST-sized images.
+
+    Args:
+        architecture: ``"mlp"`` (fully connected, Goodfellow et al.) or
+            ``"conv"`` (seed 000's convolutional D and deconvolutional G).
+        **kwargs: :class:`VanillaGAN` options.
+    """
+    if architecture not in ARCHITECTURES:
+        raise ValueError(
+            f"Expected architecture in {sorted(ARCHITECTURES)}, received {architecture!r}."
+        )
+    build_generator, build_discriminator = ARCHITECTURES[architecture]
     return VanillaGAN(
-        networks.mlp_generator(latent_dim, image_shape),
-        networks.mlp_discriminator(image_shape),
+        build_generator(latent_dim=latent_dim, image_shape=image_shape),
+        build_discriminator(image_shape=image_shape),
         **kwargs,
     )

@@ -1,0 +1,100 @@
+"""Builds saved_models/: one trained, measured, exported generator per variant.
+
+For every entry below: train at the variant's defaults on the real data in
+``$TFDS_DATA_DIR`` (image variants for ``--minutes`` of wall time each, as in
+bench/quality.py, whose saved ``.keras`` files in ``--reuse`` are taken
+instead of retraining when present; the 1-D toy for its default 5,000
+steps), measure its quality, and export the generator to
+``saved_models/<name>/<version>`` with the metrics in
+``assets.extra/model.json``. Prints a Markdown table of what was exported.
+
+Usage:
+    TFDS_DATA_DIR=../shared/tensorflow_datasets python bench/build_saved_models.py \\
+        [--minutes 10] [--reuse runs/quality] [--out saved_models]
+"""
+
+import argparse
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import keras  # noqa: E402
+
+from keras_gans import cli, data, evaluation, export  # noqa: E402
+from keras_gans.data import IMAGE_DATASETS  # noqa: E402
+from keras_gans.variants import VARIANTS  # noqa: E402
+from quality import train_for  # noqa: E402
+
+#: name -> (variant, data set, variant options)
+ENTRIES = {
+    "toy1d": ("toy1d", "gaussian_1d", {"minibatch_discrimination": False}),
+    "toy1d_minibatch": ("toy1d", "gaussian_1d", {"minibatch_discrimination": True}),
+    "vanilla_mnist": ("vanilla", "mnist", {}),
+    "dcgan_mnist": ("dcgan", "mnist", {}),
+    "cdcgan_mnist": ("cdcgan", "mnist", {}),
+    "cdcgan_fashion_mnist": ("cdcgan", "fashion_mnist", {}),
+    "wgan_mnist": ("wgan", "mnist", {}),
+    "wgan_gp_mnist": ("wgan_gp", "mnist", {}),
+}
+
+
+def train_toy(options, seed):
+    """The 1-D toy at the CLI's defaults; returns (model, metrics)."""
+    variant = VARIANTS["toy1d"]
+    keras.utils.set_random_seed(seed)
+    model = variant.build(**options)
+    model.compile(steps_per_execution=variant.steps_per_execution)
+    model.fit(data.gaussian_1d(batch_size=variant.batch_size, seed=seed),
+              steps_per_epoch=variant.steps, verbose=0)
+    return model, evaluation.gaussian_1d_metrics(model.generate(10_000), 4.0, 0.5)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--names", nargs="+", choices=sorted(ENTRIES), default=list(ENTRIES))
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--eval-samples", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--reuse", default=os.path.join("runs", "quality"),
+                        help="directory of bench/quality.py's VARIANT_DATASET.keras files")
+    parser.add_argument("--out", default="saved_models")
+    args = parser.parse_args(argv)
+    command = f"python bench/build_saved_models.py {' '.join(argv if argv is not None else sys.argv[1:])}"
+    print(f"$ {command}".rstrip() + "\n")
+    print("| export | variant | data set | training steps | metrics | size MB |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    evaluators = {}
+    for name in args.names:
+        variant_name, dataset, options = ENTRIES[name]
+        if dataset == "gaussian_1d":
+            model, metrics = train_toy(options, args.seed)
+            metadata = {"dataset": "N(4, 0.5)", "metrics": metrics}
+        else:
+            checkpoint = os.path.join(args.reuse, f"{variant_name}_{dataset}.keras")
+            if os.path.exists(checkpoint):
+                model = keras.models.load_model(checkpoint)
+            else:
+                model, _, _ = train_for(variant_name, dataset, args.minutes, args.seed)
+                os.makedirs(args.reuse, exist_ok=True)
+                model.save(checkpoint)  # a rerun (e.g. after an export change) reuses it
+            if dataset not in evaluators:
+                evaluator = evaluation.ImageEvaluator(dataset)
+                evaluators[dataset] = (evaluator, evaluator.reference(args.eval_samples))
+            evaluator, reference = evaluators[dataset]
+            keras.utils.set_random_seed(args.seed)
+            metrics = evaluator.evaluate(*evaluation.generate_for_evaluation(model, args.eval_samples))
+            metadata = cli.export_metadata({"dataset": dataset, "metrics": metrics,
+                                            "reference": reference})
+        metadata["produced_by"] = command
+        path = export.export_generator(model, os.path.join(args.out, name), metadata)
+        size = sum(os.path.getsize(os.path.join(root, f))
+                   for root, _, files in os.walk(path) for f in files) / 1e6
+        shown = ", ".join(f"{key} {value:.3g}" for key, value in metrics.items())
+        print(f"| `{path}` | {variant_name} | {dataset} | {int(model.g_optimizer.iterations)} | "
+              f"{shown} | {size:.1f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""Wasserstein GANs: weight clipping (Arjovsky et al. 2017) and gradient penalty (Gulrajani et al. 2017)."""
+
+import keras
+import tensorflow as tf
+
+from keras_gans import losses, networks
+from keras_gans.models.base import GAN
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class WGAN(GAN):
+    """WGAN with weight clipping: Algorithm 1 of Arjovsky et al. (seed 002).
+
+    The critic ``f`` has no sigmoid and maximises ``E[f(x)] - E[f(G(z))]``;
+    after EACH critic update every critic weight is clipped to ``[-c, c]``
+    (the seed notebook clipped before the step). Defaults are the paper's:
+    RMSProp(5e-5), c = 0.01, n_critic = 5.
+
+    Args:
+        generator, discriminator: networks; default DCGAN generator and a
+            DCGAN critic (batch norm, as in the paper's DCGAN critic).
+        clip_value: ``c``.
+        discriminator_steps: ``n_critic`` (default 5).
+        latent_dim, image_shape, filters: used only to build default networks.
+
+    Example:
+
+    >>> import numpy as np
+    >>> gan = WGAN(latent_dim=8, filters=4)
+    >>> gan.compile()
+    >>> _ = gan.fit(np.zeros((4, 28, 28, 1), "float32"), batch_size=4, verbose=0)
+    >>> max(float(abs(w).numpy().max()) for w in gan.discriminator.trainable_weights) <= 0.01
+    True
+    """
+
+    def __init__(self, generator=None, discriminator=None, clip_value=0.01, discriminator_steps=5,
+                 latent_dim=100, image_shape=(28, 28, 1), filters=64, normalization="batch",
+                 **kwargs):
+        if not (isinstance(clip_value, (int, float)) and clip_value > 0):
+            raise ValueError(f"Expected clip_value c > 0, received {clip_value!r}.")
+        super().__init__(
+            generator or networks.dcgan_generator(latent_dim, image_shape, filters),
+            discriminator or networks.dcgan_discriminator(image_shape, filters, normalization),
+            discriminator_steps=discriminator_steps,
+            **kwargs,
+        )
+        self.clip_value = float(clip_value)
+
+    def default_optimizers(self):
+        """RMSProp(5e-5) for both networks, as in the paper."""
+        return keras.optimizers.RMSprop(5e-5), keras.optimizers.RMSprop(5e-5)
+
+    def train_step(self, data):
+        """WGAN Algorithm 1, one iteration of its outer loop."""
+        real, labels = self.unpack(data)
+        batch_size = self.batch_size_of(real)
+        for _ in range(self.discriminator_steps):  # lines 2-8
+            fake = self.G(self.sample_noise(batch_size), labels)
+            d_loss = self.minimize(  # lines 5-6: ascend E[f(x)] - E[f(G(z))]
+                self.discriminator,
+                self.d_optimizer,
+                lambda: losses.wasserstein_critic_loss(self.D(real, labels), self.D(fake, labels)),
+            )
+            self.clip_critic_weights()  # line 7, after the update
+        g_loss = self.generator_step(batch_size, labels)  # lines 9-11
+        return self.update_metrics(d_loss=d_loss, g_loss=g_loss)
+
+    def clip_critic_weights(self):
+        """``w <- clip(w, -c, c)`` for every trainable critic weight."""
+        for weight in self.discriminator.trainable_weights:
+            weight.assign(tf.clip_by_value(weight, -self.clip_value, self.clip_value))
+
+    def generator_step(self, batch_size, labels=None):
+        """Descends ``-E[f(G(z))]`` on fresh noise; returns the mean loss."""
+        z = self.sample_noise(batch_size)
+        return self.minimize(
+            self.generator,
+            self.g_optimizer,
+            lambda: losses.wasserstein_generator_loss(self.D(self.G(z, labels), labels)),
+        )
+
+    def get_config(self):
+        """Adds ``clip_value`` to the base config."""
+        return {**super().get_config(), "clip_value": self.clip_value}
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class WGANGP(WGAN):
+    """WGAN-GP: Algorithm 1 of Gulrajani et al. (2017), seed 000 eq. 11.
+
+    The clipping is replaced by the penalty ``λ (||∇ f(x̂)||₂ - 1)²`` on
+    per-sample interpolates ``x̂ = ε x + (1 - ε) G(z)``, ``ε ~ U[0, 1]`` drawn
+    per sample; the critic uses layer norm instead of batch norm. Defaults are
+    the paper's: λ = 10, n_critic = 5, Adam(1e-4, β1 = 0, β2 = 0.9).
+
+    Args:
+        gradient_penalty_weight: ``λ``.
+        Other arguments as :class:`WGAN` (the default critic uses layer norm).
+
+    Example:
+
+    >>> gan = WGANGP(latent_dim=8, filters=4)
+    >>> [m.name for m in gan.metrics]
+    ['d_loss', 'g_loss', 'gradient_penalty']
+    """
+
+    metric_names = ("d_loss", "g_loss", "gradient_penalty")
+
+    def __init__(self, generator=None, discriminator=None, gradient_penalty_weight=10.0,
+                 normalization="layer", **kwargs):
+        if not (isinstance(gradient_penalty_weight, (int, float)) and gradient_penalty_weight >= 0):
+            raise ValueError(
+                f"Expected gradient_penalty_weight >= 0, received {gradient_penalty_weight!r}."
+            )
+        kwargs.pop("clip_value", None)  # no clipping in WGAN-GP; accepted from configs
+        super().__init__(generator, discriminator, normalization=normalization, **kwargs)
+        self.gradient_penalty_weight = float(gradient_penalty_weight)
+
+    def default_optimizers(self):
+        """Adam(1e-4, beta_1=0, beta_2=0.9) for both networks, as in the paper."""
+        return tuple(keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9) for _ in range(2))
+
+    def train_step(self, data):
+        """WGAN-GP Algorithm 1, one iteration of its outer loop."""
+        real, labels = self.unpack(data)
+        batch_size = self.batch_size_of(real)
+        for _ in range(self.discriminator_steps):  # lines 2-10
+            fake = self.G(self.sample_noise(batch_size), labels)
+            epsilon = tf.random.uniform([batch_size])  # line 4: one ε per sample
+
+            def critic_loss():  # lines 5-7
+                penalty = losses.gradient_penalty(
+                    lambda x: self.D(x, labels), real, fake, epsilon
+                )
+                wasserstein = losses.wasserstein_critic_loss(self.D(real, labels), self.D(fake, labels))
+                return wasserstein + self.gradient_penalty_weight * penalty, {"penalty": penalty}
+
+            d_loss, terms = self.minimize(self.discriminator, self.d_optimizer, critic_loss)
+        g_loss = self.generator_step(batch_size, labels)  # lines 11-12
+        return self.update_metrics(d_loss=d_loss, g_loss=g_loss, gradient_penalty=terms["penalty"])
+
+    def get_config(self):
+        """Replaces ``clip_value`` by ``gradient_penalty_weight``."""
+        config = super().get_config()
+        config.pop("clip_value")
+        return {**config, "gradient_penalty_weight": self.gradient_penalty_weight}

@@ -1,0 +1,75 @@
+"""The generators shipped in saved_models/, loaded the way TF Serving loads them."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from keras_gans import evaluation
+
+ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "saved_models")
+EXPECTED = ["cdcgan_fashion_mnist", "cdcgan_mnist", "dcgan_mnist", "toy1d", "toy1d_minibatch",
+            "vanilla_mnist", "wgan_gp_mnist", "wgan_mnist"]
+
+
+def latest(name):
+    versions = sorted(int(v) for v in os.listdir(os.path.join(ROOT, name)) if v.isdigit())
+    return os.path.join(ROOT, name, str(versions[-1]))
+
+
+def metadata(name):
+    with open(os.path.join(latest(name), "assets.extra", "model.json"), encoding="utf-8") as file:
+        return json.load(file)
+
+
+def test_every_variant_is_shipped_within_the_size_budget():
+    assert sorted(n for n in os.listdir(ROOT) if not n.startswith(".")) == EXPECTED
+    total = sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(ROOT) for f in files)
+    assert total <= 40e6
+    assert not [f for _, _, files in os.walk(ROOT) for f in files if f.endswith(".keras")]
+
+
+@pytest.mark.parametrize("name", [n for n in EXPECTED if n.startswith(("vanilla", "dcgan", "wgan"))])
+def test_unconditional_image_exports_serve_their_recorded_quality(name, serve):
+    info = metadata(name)
+    assert info["dataset"] == "mnist" and info["training_steps"] > 0
+    report, arrays = serve(latest(name), [
+        {"signature": "generate", "inputs": {"num_samples": 500, "seed": 0}},
+        {"signature": "generate", "inputs": {"num_samples": 500, "seed": 0}},
+    ])
+    assert set(report["signatures"]) == {"serving_default", "generate"}
+    samples, images = arrays["0/samples"], arrays["0/images"]
+    assert samples.shape == (500, 28, 28, 1) and images.dtype == np.uint8
+    np.testing.assert_array_equal(samples, arrays["1/samples"])
+    # The classifier score of served samples matches the one recorded at export (500 vs 2000
+    # samples: the estimate is slightly lower and noisier, hence the tolerance).
+    evaluator = evaluation.ImageEvaluator("mnist")
+    _, probabilities = evaluator.features_and_probabilities(samples)
+    recorded = info["metrics"]["classifier_score"]
+    assert evaluation.classifier_score(probabilities) == pytest.approx(recorded, rel=0.15)
+
+
+@pytest.mark.parametrize("name", ["cdcgan_mnist", "cdcgan_fashion_mnist"])
+def test_conditional_exports_produce_the_requested_classes(name, serve):
+    info = metadata(name)
+    dataset = info["dataset"]
+    assert len(info["label_names"]) == 10 and info["conditional"]
+    labels = np.repeat(np.arange(10), 30).astype("int32")
+    _, arrays = serve(latest(name), [{"signature": "generate", "inputs": {"label": labels.tolist(),
+                                                                         "seed": 1}}])
+    _, probabilities = evaluation.ImageEvaluator(dataset).features_and_probabilities(arrays["0/samples"])
+    accuracy = evaluation.conditional_accuracy(probabilities, labels)
+    assert accuracy == pytest.approx(info["metrics"]["conditional_accuracy"], abs=0.05)
+    if dataset == "mnist":
+        assert accuracy >= 0.95
+
+
+@pytest.mark.parametrize("name", ["toy1d", "toy1d_minibatch"])
+def test_toy_exports_reproduce_their_recorded_distribution(name, serve):
+    info = metadata(name)
+    _, arrays = serve(latest(name), [{"signature": "generate", "inputs": {"num_samples": 10000,
+                                                                         "seed": 0}}])
+    metrics = evaluation.gaussian_1d_metrics(arrays["0/samples"], 4.0, 0.5)
+    for key in ("mean", "sigma_ratio", "w1"):
+        assert metrics[key] == pytest.approx(info["metrics"][key], abs=0.01)
