@@ -7,7 +7,8 @@ produced it. Target (issue 2): with minibatch discrimination sigma ratio >= 0.85
 and W1 <= 0.05 on at least 4 of 5 seeds; and 5,000 steps in <= 10 s.
 
 Usage:
-    python bench/toy1d.py [--seeds 5] [--steps N] [--batch-size B]
+    python bench/toy1d.py [--seeds 5] [--steps N] [--batch-size B] [--noise normal]
+                          [--decay-steps N] [--generator-ema 0.999]
 """
 
 import argparse
@@ -27,10 +28,12 @@ from keras_gans.variants import VARIANTS  # noqa: E402
 TOY = VARIANTS["toy1d"]
 
 
-def train_once(seed, minibatch_discrimination, steps, batch_size, optimizer, learning_rate, k):
+def train_once(seed, minibatch_discrimination, steps, batch_size, optimizer, learning_rate, k,
+               **options):
     """Trains one toy GAN; returns (metrics, seconds spent in fit())."""
     keras.utils.set_random_seed(seed)
-    gan = TOY.build(minibatch_discrimination=minibatch_discrimination, discriminator_steps=k)
+    gan = TOY.build(minibatch_discrimination=minibatch_discrimination, discriminator_steps=k,
+                    **options)
     gan.compile(*cli.make_optimizers(optimizer, learning_rate),
                 steps_per_execution=TOY.steps_per_execution)
     start = time.perf_counter()
@@ -47,18 +50,23 @@ def main(argv=None):
     parser.add_argument("--optimizer", choices=cli.OPTIMIZERS, default="default")
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--k", type=int, default=1, help="discriminator steps per generator step")
+    parser.add_argument("--noise", choices=("stratified", "normal"), default="stratified")
+    parser.add_argument("--decay-steps", type=int, default=150)
+    parser.add_argument("--generator-ema", type=float, default=None)
     args = parser.parse_args(argv)
+    options = dict(noise=args.noise, decay_steps=args.decay_steps, generator_ema=args.generator_ema)
 
     print(f"$ python bench/toy1d.py {' '.join(argv if argv is not None else sys.argv[1:])}".rstrip())
     print(f"\n{args.steps} steps, k={args.k}, batch {args.batch_size}, optimizer {args.optimizer}, "
-          f"10,000 generated samples vs N(4, 0.5)\n")
+          f"{args.noise} noise, decay every {args.decay_steps} steps, generator EMA "
+          f"{args.generator_ema}, 10,000 generated samples vs N(4, 0.5)\n")
     print("| minibatch discrimination | seed | mean | σ ratio | W1 | target met | fit s |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     met, ratios, seconds = {}, {}, []
     for mbd in (True, False):
         for seed in range(args.seeds):
             metrics, elapsed = train_once(seed, mbd, args.steps, args.batch_size,
-                                          args.optimizer, args.learning_rate, args.k)
+                                          args.optimizer, args.learning_rate, args.k, **options)
             ok = metrics["sigma_ratio"] >= 0.85 and metrics["w1"] <= 0.05
             met[mbd] = met.get(mbd, 0) + ok
             ratios.setdefault(mbd, []).append(metrics["sigma_ratio"])

@@ -227,6 +227,16 @@ def train(args):
         plotting.plot_toy1d(model, path=os.path.join(output, "distribution.png"),
                             batch_size=args.batch_size)
     metrics = {name: float(values[-1]) for name, values in history.history.items()}
+    if any(getattr(opt, "use_ema", False) for opt in (model.g_optimizer, model.d_optimizer)):
+        # fit() swapped in the averaged weights after the last epoch's metrics: measure again.
+        from keras_gans import evaluation
+
+        if variant.data == "gaussian_1d":
+            metrics.update(evaluation.gaussian_1d_metrics(model.generate(10_000), 4.0, 0.5))
+        elif quality is not None:
+            final = quality.evaluator.evaluate(
+                *evaluation.generate_for_evaluation(model, args.eval_samples))
+            metrics.update({f"val_{name}": value for name, value in final.items()})
     summary = {
         "variant": variant.name,
         "steps": int(model.g_optimizer.iterations),

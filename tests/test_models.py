@@ -205,3 +205,44 @@ def test_fit_runs_exactly_the_requested_steps(steps_per_epoch, expected_executio
     gan.fit(data.gaussian_1d(batch_size=8, seed=0), steps_per_epoch=steps_per_epoch, epochs=2, verbose=0)
     assert int(gan.g_optimizer.iterations) == 2 * steps_per_epoch
     assert gan.steps_per_execution == expected_execution
+
+
+def test_toy_normal_noise_option_and_stateless_seed():
+    gan = Toy1DGAN(noise="normal")
+    z = gan.sample_noise(10_000).numpy().ravel()
+    assert abs(z.mean()) < 0.05 and abs(z.std() - 1) < 0.05
+    seed = tf.constant([3, 0], tf.int64)
+    np.testing.assert_array_equal(gan.sample_noise(5, seed), gan.sample_noise(5, seed))
+    stratified = Toy1DGAN().sample_noise(5, seed).numpy().ravel()
+    assert np.all((stratified - np.linspace(-8, 8, 5) >= 0) & (stratified - np.linspace(-8, 8, 5) < 0.01))
+
+
+def _toy_after_fit(generator_ema):
+    keras.utils.set_random_seed(7)
+    gan = Toy1DGAN(generator_ema=generator_ema)
+    initial = [w.numpy().copy() for w in gan.generator.trainable_weights]
+    gan.compile()
+    gan.fit(data.gaussian_1d(batch_size=8, seed=0), steps_per_epoch=50, verbose=0)
+    return gan, initial
+
+
+def test_generator_weight_averaging_replaces_g_weights_when_fit_ends():
+    averaged, initial = _toy_after_fit(0.99)
+    plain, _ = _toy_after_fit(None)
+    # Training itself is unchanged (same D), only G's final weights are the moving average,
+    # which lags behind: closer to where training started.
+    for a, b in zip(averaged.discriminator.weights, plain.discriminator.weights):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+    moved = lambda gan: sum(np.abs(w.numpy() - i).sum()  # noqa: E731
+                            for w, i in zip(gan.generator.trainable_weights, initial))
+    assert moved(averaged) < 0.8 * moved(plain)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(noise="uniform"), r"noise in \('stratified', 'normal'\), received 'uniform'"),
+    (dict(decay_steps=0), "decay_steps to be a positive integer, received 0"),
+    (dict(generator_ema=1.0), r"generator_ema in \(0, 1\) or None, received 1.0"),
+])
+def test_toy_rejects_bad_options(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        Toy1DGAN(**kwargs)

@@ -71,5 +71,6 @@ def test_toy_exports_reproduce_their_recorded_distribution(name, serve):
     _, arrays = serve(latest(name), [{"signature": "generate", "inputs": {"num_samples": 10000,
                                                                          "seed": 0}}])
     metrics = evaluation.gaussian_1d_metrics(arrays["0/samples"], 4.0, 0.5)
-    for key in ("mean", "sigma_ratio", "w1"):
-        assert metrics[key] == pytest.approx(info["metrics"][key], abs=0.01)
+    # Another draw of 10,000 noise values: tolerances of about 4 standard errors.
+    for key, tolerance in (("mean", 0.02), ("sigma_ratio", 0.03), ("w1", 0.015)):
+        assert metrics[key] == pytest.approx(info["metrics"][key], abs=tolerance)

@@ -270,6 +270,10 @@ class GAN(keras.Model):
     def fit(self, x=None, y=None, *args, **kwargs):
         """``keras.Model.fit``, after checking the data against the model.
 
+        An optimizer created with ``use_ema=True`` (e.g. the generator's:
+        the averaged generator of "improved techniques" papers) replaces its
+        network's weights by their moving average when ``fit()`` ends.
+
         Raises:
             ValueError: data that cannot train this model (see
                 :meth:`check_training_data`), before any step runs.
@@ -278,7 +282,14 @@ class GAN(keras.Model):
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # datasets shuffle themselves
         self._fit_steps_per_execution(kwargs.get("steps_per_epoch"))
-        return super().fit(x, y, *args, **kwargs)
+        history = super().fit(x, y, *args, **kwargs)
+        # Keras finalizes only `self.optimizer`; an optimizer with
+        # `use_ema=True` (Polyak averaging of the weights) ends here.
+        for network, optimizer in ((self.generator, self.g_optimizer),
+                                   (self.discriminator, self.d_optimizer)):
+            if getattr(optimizer, "use_ema", False):
+                optimizer.finalize_variable_values(network.trainable_variables)
+        return history
 
     def _fit_steps_per_execution(self, steps_per_epoch):
         """Makes ``steps_per_execution`` divide ``steps_per_epoch``.

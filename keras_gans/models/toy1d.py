@@ -23,6 +23,10 @@ class Toy1DGAN(VanillaGAN):
         noise_range: half-width of the stratified noise interval (seed: 8).
         minibatch_discrimination: only used to build the default discriminator.
         hidden_units: only used to build the default networks (seed: 4).
+        noise: ``"stratified"`` (the seed's) or ``"normal"`` (iid N(0, 1)).
+        decay_steps: steps between the x0.95 learning-rate decays (seed: 150).
+        generator_ema: momentum of a moving average of G's weights that
+            replaces them at the end of ``fit()`` (None: no averaging).
 
     Example:
 
@@ -34,6 +38,8 @@ class Toy1DGAN(VanillaGAN):
     ['d_loss', 'g_loss']
     """
 
+    NOISES = ("stratified", "normal")
+
     def __init__(
         self,
         generator=None,
@@ -41,22 +47,37 @@ class Toy1DGAN(VanillaGAN):
         noise_range=8.0,
         minibatch_discrimination=False,
         hidden_units=4,
+        noise="stratified",
+        decay_steps=150,
+        generator_ema=None,
         **kwargs,
     ):
         if not noise_range > 0:
             raise ValueError(f"Expected noise_range > 0, received {noise_range!r}.")
+        if noise not in self.NOISES:
+            raise ValueError(f"Expected noise in {self.NOISES}, received {noise!r}.")
+        if not (isinstance(decay_steps, int) and decay_steps > 0):
+            raise ValueError(f"Expected decay_steps to be a positive integer, received {decay_steps!r}.")
+        if generator_ema is not None and not 0 < generator_ema < 1:
+            raise ValueError(f"Expected generator_ema in (0, 1) or None, received {generator_ema!r}.")
         generator = generator or networks.toy_generator(hidden_units)
         discriminator = discriminator or networks.toy_discriminator(
             hidden_units, minibatch_discrimination
         )
         super().__init__(generator, discriminator, **kwargs)
         self.noise_range = float(noise_range)
+        self.noise = noise
+        self.decay_steps = decay_steps
+        self.generator_ema = generator_ema
 
     def sample_noise(self, batch_size, seed=None):
         """Stratified noise: an even grid over [-range, range] plus 0.01 U[0, 1).
 
-        ``seed`` (a ``[2]`` integer tensor) makes the jitter stateless.
+        With ``noise="normal"``, iid N(0, 1) instead. ``seed`` (a ``[2]``
+        integer tensor) makes the draw stateless.
         """
+        if self.noise == "normal":
+            return super().sample_noise(batch_size, seed)
         grid = tf.linspace(-self.noise_range, self.noise_range, batch_size)
         if seed is not None:
             jitter = 0.01 * tf.random.stateless_uniform([batch_size], seed)
@@ -65,16 +86,23 @@ class Toy1DGAN(VanillaGAN):
         return tf.reshape(grid + jitter, (batch_size, 1))
 
     def default_optimizers(self):
-        """The seed's optimizer: SGD, 0.005 decayed x0.95 every 150 steps."""
-        return tuple(
-            keras.optimizers.SGD(
-                keras.optimizers.schedules.ExponentialDecay(
-                    0.005, decay_steps=150, decay_rate=0.95, staircase=True
-                )
+        """The seed's optimizer: SGD, 0.005 decayed x0.95 every ``decay_steps`` (150).
+
+        With ``generator_ema`` the generator's optimizer also keeps a moving
+        average of G's weights (``use_ema``), which replaces them when
+        ``fit()`` ends.
+        """
+        def sgd(ema=None):
+            schedule = keras.optimizers.schedules.ExponentialDecay(
+                0.005, decay_steps=self.decay_steps, decay_rate=0.95, staircase=True
             )
-            for _ in range(2)
-        )
+            if ema is None:
+                return keras.optimizers.SGD(schedule)
+            return keras.optimizers.SGD(schedule, use_ema=True, ema_momentum=ema)
+
+        return sgd(), sgd(self.generator_ema)
 
     def get_config(self):
-        """Adds ``noise_range`` to the base config."""
-        return {**super().get_config(), "noise_range": self.noise_range}
+        """Adds the noise and optimizer options to the base config."""
+        return {**super().get_config(), "noise_range": self.noise_range, "noise": self.noise,
+                "decay_steps": self.decay_steps, "generator_ema": self.generator_ema}
