@@ -38,12 +38,8 @@ IMAGE_VARIANTS = [name for name, variant in VARIANTS.items() if variant.data == 
 def train_for(name, dataset, minutes, seed, steps_per_epoch=500):
     """Trains one variant for ``minutes``; returns (model, steps, seconds)."""
     variant = VARIANTS[name]
-    spec = IMAGE_DATASETS[dataset]
-    options = {"image_shape": spec["shape"]}
-    if variant.conditional:
-        options["num_classes"] = len(spec["labels"])
     keras.utils.set_random_seed(seed)
-    model = variant.build(**options)
+    model = variant.build(**variant.data_options(dataset))
     model.compile(steps_per_execution=variant.steps_per_execution)
     limit = callbacks.TimeLimit(minutes * 60)
     start = time.perf_counter()

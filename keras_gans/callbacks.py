@@ -8,6 +8,12 @@ import keras
 from keras_gans import evaluation, plotting
 
 
+def _due(callback, epoch):
+    """Whether ``callback`` acts at the end of ``epoch``: every N epochs and at the last."""
+    last = bool(callback.params) and epoch + 1 == callback.params.get("epochs")
+    return (epoch + 1) % callback.every_n_epochs == 0 or last
+
+
 class Gaussian1DMetrics(keras.callbacks.Callback):
     """Writes the 1-D sample-quality metrics into ``logs`` at the end of epochs.
 
@@ -37,12 +43,14 @@ class Gaussian1DMetrics(keras.callbacks.Callback):
         self.num_samples = num_samples
         self.every_n_epochs = every_n_epochs
 
-    def on_epoch_end(self, epoch, logs=None):
-        last = self.params and epoch + 1 == self.params.get("epochs")
-        if logs is None or not ((epoch + 1) % self.every_n_epochs == 0 or last):
-            return
+    def measure(self):
+        """The metrics of the model's current generator, as ``logs`` entries."""
         samples = self.model.generate(self.num_samples)
-        logs.update(evaluation.gaussian_1d_metrics(samples, self.mean, self.stddev))
+        return evaluation.gaussian_1d_metrics(samples, self.mean, self.stddev)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None and _due(self, epoch):
+            logs.update(self.measure())
 
 
 class TrainingAnimation(keras.callbacks.Callback):
@@ -120,13 +128,14 @@ class ImageQualityMetrics(keras.callbacks.Callback):
         if self.with_reference and self.reference is None:
             self.reference = self.evaluator.reference(self.num_samples)
 
-    def on_epoch_end(self, epoch, logs=None):
-        last = self.params and epoch + 1 == self.params.get("epochs")
-        if logs is None or not ((epoch + 1) % self.every_n_epochs == 0 or last):
-            return
+    def measure(self):
+        """The metrics of the model's current generator, as ``val_*`` ``logs`` entries."""
         images, labels = evaluation.generate_for_evaluation(self.model, self.num_samples)
-        for name, value in self.evaluator.evaluate(images, labels).items():
-            logs[f"val_{name}"] = value
+        return {f"val_{name}": value for name, value in self.evaluator.evaluate(images, labels).items()}
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None and _due(self, epoch):
+            logs.update(self.measure())
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -153,10 +162,11 @@ class SampleGrid(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         import numpy as np
+        import tensorflow as tf
 
         if getattr(self.model, "conditional", False):
             per_row = max(1, self.num_samples // self.model.num_classes)
-            self._labels = np.repeat(np.arange(self.model.num_classes), per_row)
+            self._labels = tf.constant(np.repeat(np.arange(self.model.num_classes), per_row))
             self._rows = self.model.num_classes
         else:
             self._labels, self._rows = None, None
@@ -167,16 +177,12 @@ class SampleGrid(keras.callbacks.Callback):
 
     def figure(self):
         """The current grid as a matplotlib figure."""
-        if self._labels is not None:
-            images = self.model.generate(self._labels, z=self._z)
-        else:
-            images = self.model.generator(self._z, training=False)
+        images = self.model.G(self._z, self._labels, training=False)
         names = self.label_names if self._labels is not None else None
         return plotting.image_grid(images.numpy(), rows=self._rows, row_labels=names)
 
     def on_epoch_end(self, epoch, logs=None):
-        last = self.params and epoch + 1 == self.params.get("epochs")
-        if not ((epoch + 1) % self.every_n_epochs == 0 or last):
+        if not _due(self, epoch):
             return
         figure = self.figure()
         if self.directory:

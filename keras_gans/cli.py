@@ -176,10 +176,7 @@ def train(args):
     from keras_gans import callbacks, data, plotting
 
     options = {option.dest: getattr(args, option.dest) for option in variant.options}
-    if variant.data == "images":
-        options["image_shape"] = IMAGE_DATASETS[args.dataset]["shape"]
-        if variant.conditional:
-            options["num_classes"] = len(IMAGE_DATASETS[args.dataset]["labels"])
+    options.update(variant.data_options(getattr(args, "dataset", None)))
     # Build (and so validate) everything before creating files or training.
     try:
         d_optimizer, g_optimizer = make_optimizers(args.optimizer, args.learning_rate)
@@ -194,9 +191,14 @@ def train(args):
             dataset = data.gaussian_1d(batch_size=args.batch_size, seed=args.seed)
     except (ValueError, FileNotFoundError) as error:
         raise SystemExit(f"error: {error}") from None
-    if args.export_dir and os.path.exists(args.export_dir) and not os.path.isdir(args.export_dir):
-        raise SystemExit(f"error: expected a directory for --export-dir, received the file "
-                         f"{args.export_dir!r}.")
+    if args.export_dir:
+        from keras_gans import export
+
+        try:
+            export.check_base_dir(args.export_dir)
+        except NotADirectoryError:
+            raise SystemExit(f"error: expected a directory for --export-dir, received the file "
+                             f"{args.export_dir!r}.") from None
     output = _new_output_dir(args.output, variant.name)
     fit_callbacks = [keras.callbacks.TerminateOnNaN()]
     quality = None
@@ -229,14 +231,9 @@ def train(args):
     metrics = {name: float(values[-1]) for name, values in history.history.items()}
     if any(getattr(opt, "use_ema", False) for opt in (model.g_optimizer, model.d_optimizer)):
         # fit() swapped in the averaged weights after the last epoch's metrics: measure again.
-        from keras_gans import evaluation
-
-        if variant.data == "gaussian_1d":
-            metrics.update(evaluation.gaussian_1d_metrics(model.generate(10_000), 4.0, 0.5))
-        elif quality is not None:
-            final = quality.evaluator.evaluate(
-                *evaluation.generate_for_evaluation(model, args.eval_samples))
-            metrics.update({f"val_{name}": value for name, value in final.items()})
+        for callback in fit_callbacks:
+            if isinstance(callback, (callbacks.Gaussian1DMetrics, callbacks.ImageQualityMetrics)):
+                metrics.update(callback.measure())
     summary = {
         "variant": variant.name,
         "steps": int(model.g_optimizer.iterations),

@@ -51,6 +51,14 @@ def existing_versions(base_dir):
                   if name.isdigit() and os.path.isdir(os.path.join(base_dir, name)))
 
 
+def check_base_dir(base_dir):
+    """Raises ``NotADirectoryError`` if ``base_dir`` exists and is not a directory."""
+    if os.path.exists(base_dir) and not os.path.isdir(base_dir):
+        raise NotADirectoryError(
+            f"Expected a directory for the versions of the export, received the file {base_dir!r}."
+        )
+
+
 def _check_exportable(model, base_dir, allow_untrained):
     from keras_gans.models.base import GAN
 
@@ -62,11 +70,7 @@ def _check_exportable(model, base_dir, allow_untrained):
             f"Expected a trained model, received a {type(model).__name__} with 0 generator "
             "steps (compile() and fit() it first, or pass allow_untrained=True)."
         )
-    if os.path.exists(base_dir) and not os.path.isdir(base_dir):
-        raise NotADirectoryError(
-            f"Expected a directory for the versions of the export, received the file {base_dir!r}."
-        )
-    return steps
+    check_base_dir(base_dir)
 
 
 def serving_functions(model):
@@ -86,23 +90,16 @@ def serving_functions(model):
             result["images"] = tf.cast(pixels, tf.uint8)
         return result
 
-    def checked(labels):
-        labels = tf.convert_to_tensor(labels, tf.int32)
-        # CPUs fail on an out-of-range embedding lookup, GPUs return zeros: check here.
-        tf.debugging.assert_non_negative(labels, "label < 0")
-        tf.debugging.assert_less(labels, model.num_classes, "label >= num_classes")
-        return labels
-
     latent = tf.TensorSpec([None, model.latent_dim], tf.float32, name="z")
     seed = tf.TensorSpec([], tf.int64, name="seed")
     if model.conditional:
         label = tf.TensorSpec([None], tf.int32, name="label")
 
         def serve(z, label):
-            return outputs(model.G(z, checked(label), training=False))
+            return outputs(model.G(z, model.checked_labels(label), training=False))
 
         def generate(label, seed):
-            label = checked(label)
+            label = model.checked_labels(label)
             z = model.sample_noise(tf.shape(label)[0], seed=tf.stack([seed, tf.constant(0, tf.int64)]))
             return {**outputs(model.G(z, label, training=False)), "z": z}
 

@@ -5,6 +5,7 @@ Adding a variant is one model file plus one entry in ``VARIANTS``.
 
 import dataclasses
 
+from keras_gans.data import IMAGE_DATASETS
 from keras_gans.models import DCGAN, WGAN, WGANGP, ConditionalDCGAN, Toy1DGAN
 from keras_gans.models.vanilla import ARCHITECTURES, VanillaGAN, build_mnist
 
@@ -46,6 +47,16 @@ class Variant:
     steps_per_execution: int
     options: tuple = ()
     conditional: bool = False
+
+    def data_options(self, dataset):
+        """The ``build`` arguments that ``dataset`` fixes: image shape, number of classes."""
+        if self.data != "images":
+            return {}
+        spec = IMAGE_DATASETS[dataset]
+        options = {"image_shape": spec["shape"]}
+        if self.conditional:
+            options["num_classes"] = len(spec["labels"])
+        return options
 
 
 GENERATOR_LOSS = Option(

@@ -203,9 +203,7 @@ class GAN(keras.Model):
     def unpack(self, data):
         """Splits a ``fit()`` batch into ``(samples, labels or None)``.
 
-        Conditional variants get int32 labels, checked in the graph to lie in
-        ``[0, num_classes)``: on GPUs an out-of-range embedding lookup
-        silently returns zeros instead of failing.
+        Conditional variants get int32 labels checked by :meth:`checked_labels`.
         """
         samples, labels = _split_batch(data)
         if not self.conditional:
@@ -214,10 +212,18 @@ class GAN(keras.Model):
             raise ValueError(
                 f"{type(self).__name__} is conditional: train_step needs (samples, labels) batches."
             )
+        return samples, self.checked_labels(labels)
+
+    def checked_labels(self, labels):
+        """``labels`` as int32, with in-graph checks that they lie in ``[0, num_classes)``.
+
+        Used in ``train_step`` and in exported signatures: CPUs fail on an
+        out-of-range embedding lookup, GPUs silently return zeros.
+        """
         labels = tf.cast(labels, tf.int32)
         tf.debugging.assert_less(labels, self.num_classes, "label >= num_classes")
         tf.debugging.assert_non_negative(labels, "negative label")
-        return samples, labels
+        return labels
 
     def batch_size_of(self, samples):
         """This replica's batch size, as a scalar tensor (may vary per batch)."""

@@ -71,10 +71,6 @@ class ConditionalDCGAN(VanillaGAN):
         )
         self.num_classes = num_classes
 
-    def call(self, inputs, training=False):
-        """``model([z, labels])`` is ``G(z | y)``."""
-        return self.generator(inputs, training=training)
-
     def generate(self, labels, z=None):
         """Generates one sample per label in ``labels`` (ints in ``[0, num_classes)``).
 
