@@ -17,7 +17,7 @@ setup(
         "keras>=3.0",
         "tensorflow-datasets>=4.9",
         "importlib_resources",  # imported by TFDS 4.9.10 but not declared by it
-        "keras-tuner>=1.4",
+        "keras-tuner[bayesian]>=1.4",  # BayesianOptimization needs scikit-learn
         "tensorboard",  # Keras Tuner imports its hparams plugin; TF 2.21 no longer pulls it in
         "matplotlib>=3.5",
         "pillow",  # matplotlib's PillowWriter for the training GIF
@@ -27,7 +27,9 @@ setup(
     extras_require={
         # TF Serving warm-up requests in exports (PredictionLog protos).
         "serving": ["tensorflow-serving-api"],
-        "test": ["pytest>=7", "tensorflow-serving-api"],
+        # Running the tutorials top to bottom (tests/test_tutorials.py).
+        "tutorials": ["papermill", "ipykernel"],
+        "test": ["pytest>=7", "tensorflow-serving-api", "papermill", "ipykernel"],
     },
     entry_points={"console_scripts": ["keras-gans=keras_gans.cli:main"]},
 )

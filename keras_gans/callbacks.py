@@ -4,8 +4,20 @@ import os
 import time
 
 import keras
+import numpy as np
 
 from keras_gans import evaluation, plotting
+
+
+def _not_finite(samples, names):
+    """NaN for every metric when a diverged generator produced non-finite samples.
+
+    Training then stops through ``TerminateOnNaN`` or Keras Tuner marks the
+    trial failed, instead of the metric raising in the middle of ``fit()``.
+    """
+    if np.all(np.isfinite(np.asarray(samples))):
+        return None
+    return {name: float("nan") for name in names}
 
 
 def _due(callback, epoch):
@@ -46,7 +58,8 @@ class Gaussian1DMetrics(keras.callbacks.Callback):
     def measure(self):
         """The metrics of the model's current generator, as ``logs`` entries."""
         samples = self.model.generate(self.num_samples)
-        return evaluation.gaussian_1d_metrics(samples, self.mean, self.stddev)
+        return _not_finite(samples, ("mean", "std", "sigma_ratio", "w1")) or \
+            evaluation.gaussian_1d_metrics(samples, self.mean, self.stddev)
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None and _due(self, epoch):
@@ -77,7 +90,7 @@ class TrainingAnimation(keras.callbacks.Callback):
         self.snapshots, self.steps = [], []
 
     def _record(self):
-        step = int(self.model.g_optimizer.iterations)
+        step = self.model.steps_trained
         if not self.steps or step // self.every_n_steps > self.steps[-1] // self.every_n_steps:
             self.snapshots.append(plotting.toy1d_snapshot(self.model, self.mean, self.stddev))
             self.steps.append(step)
@@ -131,7 +144,9 @@ class ImageQualityMetrics(keras.callbacks.Callback):
     def measure(self):
         """The metrics of the model's current generator, as ``val_*`` ``logs`` entries."""
         images, labels = evaluation.generate_for_evaluation(self.model, self.num_samples)
-        return {f"val_{name}": value for name, value in self.evaluator.evaluate(images, labels).items()}
+        names = ["fcd", "classifier_score"] + (["conditional_accuracy"] if labels is not None else [])
+        metrics = _not_finite(images, names) or self.evaluator.evaluate(images, labels)
+        return {f"val_{name}": value for name, value in metrics.items()}
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None and _due(self, epoch):

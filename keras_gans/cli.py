@@ -1,4 +1,4 @@
-"""Command line: ``python -m keras_gans {list,train,train-classifier,export} ...``.
+"""Command line: ``python -m keras_gans {list,train,tune,train-classifier,export} ...``.
 
 The last line that ``train`` prints on stdout is one JSON object
 (``{"variant": ..., "metrics": {...}, ...}``) that scripts can parse.
@@ -11,6 +11,7 @@ import os
 import sys
 
 from keras_gans.data import IMAGE_DATASETS
+from keras_gans.distribute import STRATEGIES
 from keras_gans.variants import VARIANTS
 
 OPTIMIZERS = ("default", "adam", "sgd", "rmsprop")
@@ -79,16 +80,7 @@ def build_parser():
     variants = train.add_subparsers(dest="variant", required=True, metavar="VARIANT")
     for variant in VARIANTS.values():
         sub = variants.add_parser(variant.name, help=variant.summary, description=variant.summary)
-        sub.add_argument("--steps", type=_positive_int, default=variant.steps,
-                         help=f"generator steps in total (default {variant.steps})")
-        sub.add_argument("--epochs", type=_positive_int, default=None,
-                         help="epochs the steps are split into; metrics and callbacks run "
-                         f"at epoch ends (default {variant.epochs} when it divides --steps, "
-                         "else 1)")
-        sub.add_argument("--batch-size", type=_positive_int, default=variant.batch_size,
-                         help=f"real samples per step (default {variant.batch_size})")
-        sub.add_argument("--seed", type=int, default=None,
-                         help="random seed for a reproducible run")
+        _add_run_arguments(sub, variant)
         sub.add_argument("--output", default=None,
                          help=f"directory for the results (default: a new runs/{variant.name}*)")
         sub.add_argument("--optimizer", choices=OPTIMIZERS, default="default",
@@ -99,26 +91,118 @@ def build_parser():
                          default=variant.steps_per_execution,
                          help="steps run per tf.function call (default "
                          f"{variant.steps_per_execution})")
+        sub.add_argument("--strategy", choices=STRATEGIES, default="auto",
+                         help="tf.distribute strategy: auto (mirrored when there is more than "
+                         "one GPU), none, mirrored, multi_worker (cluster from TF_CONFIG; "
+                         "--batch-size is then the global batch)")
+        sub.add_argument("--mixed-precision", action="store_true",
+                         help="mixed_float16 compute with loss scaling (a GPU speed-up)")
+        sub.add_argument("--jit-compile", action="store_true",
+                         help="compile the train step with XLA (a GPU lever; slower on CPU)")
         sub.add_argument("--export-dir", default=None, metavar="DIR",
                          help="also export the generator for TF Serving as the next version "
                          "under DIR")
         sub.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None,
                          help="Keras progress output: 0 silent, 1 bar, 2 a line per epoch")
-        if variant.data == "images":
-            sub.add_argument("--dataset", choices=sorted(IMAGE_DATASETS), default="mnist",
-                             help="TFDS data set, read from $TFDS_DATA_DIR (default mnist)")
-            sub.add_argument("--download", action="store_true",
-                             help="let TFDS download the data set if it is missing")
-            sub.add_argument("--eval-samples", type=_positive_int, default=2000,
-                             help="generated images per quality evaluation (default 2000)")
-        else:
+        if variant.data != "images":
             sub.add_argument("--animate", action="store_true",
                              help="also write training.gif (the seed's animation)")
             sub.add_argument("--animate-every", type=_positive_int, default=100,
                              help="generator steps between animation frames (default 100)")
-        for option in variant.options:
-            sub.add_argument(*option.flags, dest=option.dest, **option.kwargs)
+    tune = commands.add_parser(
+        "tune",
+        help="search a variant's learning rates with Keras Tuner",
+        description="Search the discriminator and generator learning rates (log scale) of a "
+        "variant with Keras Tuner, judged by sample quality (w1 for the toy, val_fcd or "
+        "val_conditional_accuracy for images). Trials are stored in --directory; running the "
+        "same command again resumes the search. Prints the best hyperparameters and every "
+        "trial as JSON; writes trials.json and trials.png beside the trials.",
+    )
+    variants = tune.add_subparsers(dest="variant", required=True, metavar="VARIANT")
+    for variant in VARIANTS.values():
+        sub = variants.add_parser(variant.name, help=variant.summary, description=variant.summary)
+        _add_run_arguments(sub, variant, steps_help="generator steps per trial")
+        sub.add_argument("--tuner", choices=("random", "bayesian", "hyperband"),
+                         default="bayesian", help="search algorithm (default bayesian)")
+        sub.add_argument("--trials", type=_positive_int, default=10,
+                         help="trials to run (random, bayesian; default 10)")
+        sub.add_argument("--objective", default=None,
+                         choices=("w1", "fcd", "conditional_accuracy", "classifier_score"),
+                         help="quality to optimize (default: w1 for the toy, "
+                         "conditional_accuracy for cdcgan, else fcd)")
+        sub.add_argument("--learning-rate-range", nargs=2, type=_positive_float,
+                         default=(1e-5, 1e-2), metavar=("LOW", "HIGH"),
+                         help="range of both learning rates (default 1e-5 1e-2)")
+        sub.add_argument("--tune-beta-1", action="store_true", help="also search Adam's beta_1")
+        sub.add_argument("--tune-k", action="store_true",
+                         help="also search the discriminator steps k / n_critic")
+        sub.add_argument("--directory", default="tuning",
+                         help="where Keras Tuner keeps the trials (default tuning/)")
+        sub.add_argument("--project-name", default=None,
+                         help="project inside --directory (default: the variant's name)")
+        sub.add_argument("--export-dir", default=None, metavar="DIR",
+                         help="export the best model's generator as the next version under DIR")
+        sub.add_argument("--verbose", type=int, choices=(0, 1, 2), default=0,
+                         help="Keras progress output per trial (default 0)")
     return parser
+
+
+def _add_run_arguments(sub, variant, steps_help="generator steps in total"):
+    """Arguments that ``train`` and ``tune`` share: length, batch, seed, data, variant options."""
+    sub.add_argument("--steps", type=_positive_int, default=variant.steps,
+                     help=f"{steps_help} (default {variant.steps})")
+    sub.add_argument("--epochs", type=_positive_int, default=None,
+                     help="epochs the steps are split into; metrics and callbacks run "
+                     f"at epoch ends (default {variant.epochs} when it divides --steps, "
+                     "else 1)")
+    sub.add_argument("--batch-size", type=_positive_int, default=variant.batch_size,
+                     help=f"real samples per step, over all replicas (default "
+                     f"{variant.batch_size})")
+    sub.add_argument("--seed", type=int, default=None,
+                     help="random seed for a reproducible run")
+    if variant.data == "images":
+        sub.add_argument("--dataset", choices=sorted(IMAGE_DATASETS), default="mnist",
+                         help="TFDS data set, read from $TFDS_DATA_DIR (default mnist)")
+        sub.add_argument("--download", action="store_true",
+                         help="let TFDS download the data set if it is missing")
+        sub.add_argument("--eval-samples", type=_positive_int, default=2000,
+                         help="generated images per quality evaluation (default 2000)")
+    for option in variant.options:
+        sub.add_argument(*option.flags, dest=option.dest, **option.kwargs)
+
+
+def _steps_and_epochs(args, variant):
+    """Fills in ``args.epochs`` and checks that it divides ``args.steps``."""
+    if args.epochs is None:
+        args.epochs = variant.epochs if args.steps % variant.epochs == 0 else 1
+    if args.steps % args.epochs:
+        raise SystemExit(
+            f"error: expected --steps to be a multiple of --epochs, received --steps "
+            f"{args.steps} and --epochs {args.epochs}."
+        )
+
+
+def _load_data(args, variant):
+    """The training data of ``args``: TFDS images or the 1-D Gaussian stream."""
+    from keras_gans import data
+
+    if variant.data == "images":
+        return data.load_images(args.dataset, "train", args.batch_size, repeat=True,
+                                seed=args.seed, download=args.download)
+    return data.gaussian_1d(batch_size=args.batch_size, seed=args.seed)
+
+
+def _check_export_dir(export_dir):
+    """Refuses an ``--export-dir`` that cannot hold versions, before any training."""
+    if not export_dir:
+        return
+    from keras_gans import export
+
+    try:
+        export.check_base_dir(export_dir)
+    except NotADirectoryError:
+        raise SystemExit(f"error: expected a directory for --export-dir, received the file "
+                         f"{export_dir!r}.") from None
 
 
 def _new_output_dir(requested, variant_name):
@@ -164,59 +248,52 @@ def make_optimizers(name, learning_rate):
 def train(args):
     """Runs ``train VARIANT``; returns the JSON-able summary."""
     variant = VARIANTS[args.variant]
-    if args.epochs is None:
-        args.epochs = variant.epochs if args.steps % variant.epochs == 0 else 1
-    if args.steps % args.epochs:
-        raise SystemExit(
-            f"error: expected --steps to be a multiple of --epochs, received --steps "
-            f"{args.steps} and --epochs {args.epochs}."
-        )
+    _steps_and_epochs(args, variant)
     import keras
 
-    from keras_gans import callbacks, data, plotting
+    from keras_gans import callbacks, distribute, plotting
 
     options = {option.dest: getattr(args, option.dest) for option in variant.options}
     options.update(variant.data_options(getattr(args, "dataset", None)))
     # Build (and so validate) everything before creating files or training.
     try:
+        # First: MultiWorkerMirroredStrategy must exist before any other op.
+        strategy = distribute.get_strategy(args.strategy)
+        if args.mixed_precision:
+            keras.mixed_precision.set_global_policy("mixed_float16")
         d_optimizer, g_optimizer = make_optimizers(args.optimizer, args.learning_rate)
         if args.seed is not None:
             keras.utils.set_random_seed(args.seed)
-        model = variant.build(**options)
-        model.compile(d_optimizer, g_optimizer, steps_per_execution=args.steps_per_execution)
-        if variant.data == "images":
-            dataset = data.load_images(args.dataset, "train", args.batch_size, repeat=True,
-                                       seed=args.seed, download=args.download)
-        else:
-            dataset = data.gaussian_1d(batch_size=args.batch_size, seed=args.seed)
+        with strategy.scope():
+            model = variant.build(seed=args.seed, **options)
+            model.compile(d_optimizer, g_optimizer, steps_per_execution=args.steps_per_execution,
+                          jit_compile=args.jit_compile)
+        dataset = _load_data(args, variant)
     except (ValueError, FileNotFoundError) as error:
         raise SystemExit(f"error: {error}") from None
-    if args.export_dir:
-        from keras_gans import export
-
-        try:
-            export.check_base_dir(args.export_dir)
-        except NotADirectoryError:
-            raise SystemExit(f"error: expected a directory for --export-dir, received the file "
-                             f"{args.export_dir!r}.") from None
-    output = _new_output_dir(args.output, variant.name)
+    chief = distribute.is_chief(strategy)
+    if chief:
+        _check_export_dir(args.export_dir)
+    # Non-chief workers of a multi-worker run train in lockstep and write nothing.
+    output = _new_output_dir(args.output, variant.name) if chief else None
     fit_callbacks = [keras.callbacks.TerminateOnNaN()]
     quality = None
     if variant.data == "gaussian_1d":
         fit_callbacks.append(callbacks.Gaussian1DMetrics())
-        if args.animate:
+        if args.animate and chief:
             fit_callbacks.append(callbacks.TrainingAnimation(
                 os.path.join(output, "training.gif"), every_n_steps=args.animate_every))
     else:
         from keras_gans import evaluation
 
-        labels = IMAGE_DATASETS[args.dataset]["labels"]
-        fit_callbacks += [
-            callbacks.SampleGrid(os.path.join(output, "samples"), os.path.join(output, "logs"),
-                                 label_names=labels),
-            keras.callbacks.TensorBoard(os.path.join(output, "logs")),
-        ]
+        if chief:
+            fit_callbacks += [
+                callbacks.SampleGrid(os.path.join(output, "samples"), os.path.join(output, "logs"),
+                                     label_names=IMAGE_DATASETS[args.dataset]["labels"]),
+                keras.callbacks.TensorBoard(os.path.join(output, "logs")),
+            ]
         if os.path.exists(evaluation.classifier_path(args.dataset)):
+            # On every worker: callbacks that decide (e.g. EarlyStopping) must see the same logs.
             quality = callbacks.ImageQualityMetrics(
                 evaluation.ImageEvaluator(args.dataset), num_samples=args.eval_samples,
                 with_reference=True)
@@ -224,10 +301,6 @@ def train(args):
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
     history = model.fit(dataset, epochs=args.epochs, steps_per_epoch=args.steps // args.epochs,
                         callbacks=fit_callbacks, verbose=verbose)
-    model.save(os.path.join(output, "model.keras"))
-    if variant.data == "gaussian_1d":
-        plotting.plot_toy1d(model, path=os.path.join(output, "distribution.png"),
-                            batch_size=args.batch_size)
     metrics = {name: float(values[-1]) for name, values in history.history.items()}
     if any(getattr(opt, "use_ema", False) for opt in (model.g_optimizer, model.d_optimizer)):
         # fit() swapped in the averaged weights after the last epoch's metrics: measure again.
@@ -236,19 +309,43 @@ def train(args):
                 metrics.update(callback.measure())
     summary = {
         "variant": variant.name,
-        "steps": int(model.g_optimizer.iterations),
+        "steps": model.steps_trained,
         "output": output,
         "metrics": metrics,
+        "distribution": distribute.worker_description(strategy),
+        "weights_sha256": weights_digest(model),
     }
     if variant.data == "images":
         summary["dataset"] = args.dataset
     if quality is not None:
         summary["reference"] = quality.reference
+    if not chief:
+        return summary
+    model.save(os.path.join(output, "model.keras"))
+    if variant.data == "gaussian_1d":
+        plotting.plot_toy1d(model, path=os.path.join(output, "distribution.png"),
+                            batch_size=args.batch_size)
     if args.export_dir:
         summary["export"] = model.export_generator(args.export_dir, export_metadata(summary))
     with open(os.path.join(output, "metrics.json"), "w", encoding="utf-8") as file:
         json.dump(summary, file, indent=2)
     return summary
+
+
+def weights_digest(model):
+    """SHA-256 of every weight of ``model``: equal digests, equal models.
+
+    Printed by ``train`` so that workers of a distributed run, or two runs
+    with the same ``--seed``, can be compared at a glance.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for weight in model.weights:  # values and shapes, in order (names depend on the session)
+        value = weight.numpy()
+        digest.update(str(value.shape).encode())
+        digest.update(value.tobytes())
+    return digest.hexdigest()
 
 
 def export_metadata(summary):
@@ -278,6 +375,67 @@ def export(args):
     return {"model": args.model, "export": path}
 
 
+def tune(args):
+    """Runs ``tune VARIANT``; returns the JSON-able summary."""
+    variant = VARIANTS[args.variant]
+    _steps_and_epochs(args, variant)
+    import keras
+
+    from keras_gans import plotting, tuning
+
+    options = {option.dest: getattr(args, option.dest) for option in variant.options}
+    try:
+        if args.seed is not None:
+            keras.utils.set_random_seed(args.seed)
+        hypermodel = tuning.GANHyperModel(
+            variant.name, options, learning_rates=tuple(args.learning_rate_range),
+            tune_beta_1=args.tune_beta_1, tune_discriminator_steps=args.tune_k,
+            dataset=getattr(args, "dataset", "mnist"),
+            eval_samples=getattr(args, "eval_samples", 1000), seed=args.seed,
+            steps_per_execution=math.gcd(args.steps // args.epochs, variant.steps_per_execution))
+        if args.tune_beta_1:  # fail now, not in every trial
+            tuning.with_learning_rate(hypermodel.defaults.default_optimizers()[0], 1e-3, 0.5)
+        tuner = tuning.make_tuner(hypermodel, args.tuner, args.objective, max_trials=args.trials,
+                                  directory=args.directory, project_name=args.project_name,
+                                  seed=args.seed, max_epochs=args.epochs)
+        dataset = _load_data(args, variant)
+    except (ValueError, FileNotFoundError) as error:
+        raise SystemExit(f"error: {error}") from None
+    _check_export_dir(args.export_dir)
+    search = {"epochs": args.epochs, "steps_per_epoch": args.steps // args.epochs,
+              "verbose": args.verbose}
+    if args.tuner == "hyperband":
+        search.pop("epochs")  # Hyperband sets each trial's epochs itself
+    tuner.search(dataset, **search)
+    trials = tuning.trial_table(tuner)
+    project = os.path.join(args.directory, tuner.project_name)
+    with open(os.path.join(project, "trials.json"), "w", encoding="utf-8") as file:
+        json.dump(trials, file, indent=2)
+    d_default, g_default = hypermodel.defaults.default_optimizers()
+    defaults = (tuning.initial_learning_rate(d_default), tuning.initial_learning_rate(g_default))
+    objective = tuner.oracle.objective.name
+    plotting.plot_tuning_trials(trials, objective, os.path.join(project, "trials.png"), defaults)
+    completed = [trial for trial in trials if trial["status"] == "COMPLETED"]
+    if not completed:
+        raise SystemExit(f"error: no trial completed; see {project} (statuses: "
+                         f"{sorted({trial['status'] for trial in trials})}).")
+    best = tuner.oracle.get_best_trials(1)[0]
+    summary = {"variant": variant.name, "objective": objective, "best_score": best.score,
+               "best_hyperparameters": best.hyperparameters.values,
+               "default_learning_rates": {"d_learning_rate": defaults[0],
+                                          "g_learning_rate": defaults[1]},
+               "directory": project, "trials": trials}
+    if args.export_dir:
+        model = tuner.get_best_models(1)[0]
+        metadata = {"tuning": {"objective": objective, "score": best.score,
+                               "hyperparameters": best.hyperparameters.values}}
+        if variant.data == "images":
+            metadata.update(dataset=args.dataset,
+                            label_names=list(IMAGE_DATASETS[args.dataset]["labels"]))
+        summary["export"] = model.export_generator(args.export_dir, metadata)
+    return summary
+
+
 def train_classifier(args):
     """Runs ``train-classifier``; returns the JSON-able summary."""
     from keras_gans import evaluation
@@ -301,7 +459,8 @@ def main(argv=None):
         for variant in VARIANTS.values():
             print(f"{variant.name:10s} {variant.summary}")
         return 0
-    commands = {"train-classifier": train_classifier, "export": export, "train": train}
+    commands = {"train-classifier": train_classifier, "export": export, "train": train,
+                "tune": tune}
     summary = commands[args.command](args)
     print(json.dumps(summary), flush=True)
     return 0

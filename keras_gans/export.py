@@ -64,7 +64,7 @@ def _check_exportable(model, base_dir, allow_untrained):
 
     if not isinstance(model, GAN):
         raise TypeError(f"Expected a keras_gans GAN model, received {type(model).__name__}.")
-    steps = 0 if model.g_optimizer is None else int(model.g_optimizer.iterations)
+    steps = model.steps_trained
     if steps == 0 and not allow_untrained:
         raise ValueError(
             f"Expected a trained model, received a {type(model).__name__} with 0 generator "
@@ -149,7 +149,7 @@ def build_metadata(model, metadata=None):
         "sample_shape": shape,
         "conditional": bool(model.conditional),
         "num_classes": getattr(model, "num_classes", None),
-        "training_steps": 0 if model.g_optimizer is None else int(model.g_optimizer.iterations),
+        "training_steps": model.steps_trained,
         "signatures": {
             "serving_default": ["z", "label"] if model.conditional else ["z"],
             "generate": ["label", "seed"] if model.conditional else ["num_samples", "seed"],

@@ -9,8 +9,13 @@ sigmoid in a numerically stable way, and ``keras.ops.sigmoid(logits)`` gives
 import math
 
 import keras
+import tensorflow as tf
 
 from keras_gans.layers import MinibatchDiscrimination
+
+#: Output layers compute in float32 even under a ``mixed_float16`` policy, so
+#: that losses, gradient penalties and samples are float32 (Keras' advice).
+OUTPUT_DTYPE = "float32"
 
 
 def _positive_int(name, value):
@@ -38,7 +43,7 @@ def toy_generator(hidden_units=4, latent_dim=1, kernel_initializer="glorot_unifo
         [
             keras.Input((_positive_int("latent_dim", latent_dim),)),
             keras.layers.Dense(hidden_units, activation="softplus", kernel_initializer=init),
-            keras.layers.Dense(1, kernel_initializer=init),
+            keras.layers.Dense(1, kernel_initializer=init, dtype=OUTPUT_DTYPE),
         ],
         name=name,
     )
@@ -73,7 +78,7 @@ def toy_discriminator(
     ]
     if minibatch_discrimination:
         layers.append(MinibatchDiscrimination(num_kernels, kernel_dim))
-    layers.append(keras.layers.Dense(1, kernel_initializer=init, name="logit"))
+    layers.append(keras.layers.Dense(1, kernel_initializer=init, name="logit", dtype=OUTPUT_DTYPE))
     return keras.Sequential(layers, name=name)
 
 
@@ -92,8 +97,8 @@ def mlp_generator(latent_dim=100, image_shape=(28, 28, 1), units=(256, 512, 1024
     for width in units:
         layers += [keras.layers.Dense(width), keras.layers.LeakyReLU(0.2)]
     layers += [
-        keras.layers.Dense(math.prod(image_shape), activation="tanh"),
-        keras.layers.Reshape(tuple(image_shape)),
+        keras.layers.Dense(math.prod(image_shape), activation="tanh", dtype=OUTPUT_DTYPE),
+        keras.layers.Reshape(tuple(image_shape), dtype=OUTPUT_DTYPE),
     ]
     return keras.Sequential(layers, name=name)
 
@@ -111,17 +116,29 @@ def mlp_discriminator(image_shape=(28, 28, 1), units=(512, 256), dropout=0.3, na
         layers += [keras.layers.Dense(width), keras.layers.LeakyReLU(0.2)]
         if dropout:
             layers.append(keras.layers.Dropout(dropout))
-    layers.append(keras.layers.Dense(1, name="logit"))
+    layers.append(keras.layers.Dense(1, name="logit", dtype=OUTPUT_DTYPE))
     return keras.Sequential(layers, name=name)
 
 
 NORMALIZATIONS = ("batch", "layer", None)
 
 
+def batch_normalization(name=None):
+    """``BatchNormalization``, synchronized across replicas when built under a
+    multi-replica ``tf.distribute`` strategy.
+
+    Synchronized, the batch statistics are those of the GLOBAL batch, so
+    training on N devices matches training on one; on one device plain batch
+    norm is kept (same result, fewer ops).
+    """
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return keras.layers.BatchNormalization(synchronized=replicas > 1, name=name)
+
+
 def _normalization(kind, name=None):
     """A normalization layer: ``"batch"``, ``"layer"`` (per sample) or None."""
     if kind == "batch":
-        return keras.layers.BatchNormalization(name=name)
+        return batch_normalization(name=name)
     if kind == "layer":
         return keras.layers.LayerNormalization(name=name)
     if kind is None:
@@ -171,11 +188,12 @@ def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), filters=64, num_cla
         inputs.append(label)
         x = keras.layers.Concatenate()([z, keras.layers.Embedding(num_classes, 50)(label)])
     x = keras.layers.Dense((height // 4) * (width // 4) * 2 * filters, use_bias=False)(x)
-    x = keras.layers.ReLU()(keras.layers.BatchNormalization()(x))
+    x = keras.layers.ReLU()(batch_normalization()(x))
     x = keras.layers.Reshape((height // 4, width // 4, 2 * filters))(x)
     x = keras.layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
-    x = keras.layers.ReLU()(keras.layers.BatchNormalization()(x))
-    x = keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same", activation="tanh")(x)
+    x = keras.layers.ReLU()(batch_normalization()(x))
+    x = keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same", activation="tanh",
+                                     dtype=OUTPUT_DTYPE)(x)
     return keras.Model(inputs if num_classes is not None else z, x, name=name)
 
 
@@ -209,7 +227,7 @@ def dcgan_discriminator(image_shape=(28, 28, 1), filters=64, normalization="batc
     x = keras.layers.LeakyReLU(0.2)(x)
     x = keras.layers.Conv2D(2 * filters, 4, strides=2, padding="same")(x)
     x = keras.layers.LeakyReLU(0.2)(_normalization(normalization)(x))
-    x = keras.layers.Dense(1, name="logit")(keras.layers.Flatten()(x))
+    x = keras.layers.Dense(1, name="logit", dtype=OUTPUT_DTYPE)(keras.layers.Flatten()(x))
     return keras.Model(inputs if num_classes is not None else image, x, name=name)
 
 
@@ -234,7 +252,7 @@ def deconv_generator(latent_dim=100, image_shape=(28, 28, 1), name="generator"):
             keras.layers.LeakyReLU(0.2),
             keras.layers.Conv2DTranspose(32, 5, strides=2, padding="same"),
             keras.layers.LeakyReLU(0.2),
-            keras.layers.Conv2D(channels, 5, padding="same", activation="tanh"),
+            keras.layers.Conv2D(channels, 5, padding="same", activation="tanh", dtype=OUTPUT_DTYPE),
         ],
         name=name,
     )
@@ -260,7 +278,7 @@ def conv_discriminator(image_shape=(28, 28, 1), name="discriminator"):
             keras.layers.Flatten(),
             keras.layers.Dense(1024),
             keras.layers.LeakyReLU(0.2),
-            keras.layers.Dense(1, name="logit"),
+            keras.layers.Dense(1, name="logit", dtype=OUTPUT_DTYPE),
         ],
         name=name,
     )

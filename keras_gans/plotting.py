@@ -34,7 +34,7 @@ def toy1d_snapshot(model, mean=4.0, stddev=0.5, num_points=10_000, num_bins=100,
     Args:
         num_points: real and generated samples in each histogram.
         boundary_points: points at which D is evaluated (kept small: each
-            batch of ``batch_size`` is one ``predict`` step).
+            batch of ``batch_size`` is one call of D).
 
     Returns:
         dict with ``x`` (evaluation grid), ``decision_boundary`` (D(x) in
@@ -44,7 +44,12 @@ def toy1d_snapshot(model, mean=4.0, stddev=0.5, num_points=10_000, num_bins=100,
     sample_range = getattr(model, "noise_range", 8.0)
     count = max(batch_size, boundary_points - boundary_points % batch_size)
     x = np.linspace(-sample_range, sample_range, count, dtype="float32")
-    logits = model.discriminator.predict(x[:, None], batch_size=batch_size, verbose=0)
+    # Called batch by batch rather than with predict(): under a multi-worker
+    # strategy predict() is a collective step the other workers must join.
+    logits = np.concatenate([
+        np.asarray(model.D(x[start : start + batch_size, None], training=False))
+        for start in range(0, count, batch_size)
+    ])
     edges = np.linspace(-sample_range, sample_range, num_bins)
     real = np.random.default_rng(0).normal(mean, stddev, num_points)
     generated = np.asarray(model.generate(num_points)).ravel()
@@ -160,6 +165,46 @@ def image_grid(images, rows=None, path=None, row_labels=None, title=None):
             axes.set_ylabel(row_labels[index // columns], rotation=0, ha="right", va="center")
     if title:
         figure.suptitle(title)
+    if path:
+        figure.savefig(path, dpi=100, bbox_inches="tight")
+    return figure
+
+
+def plot_tuning_trials(trials, objective="score", path=None, defaults=None):
+    """The trials of a learning-rate search: D's vs G's learning rate, coloured by score.
+
+    Args:
+        trials: rows of :func:`keras_gans.tuning.trial_table` (``d_learning_rate``,
+            ``g_learning_rate``, ``score``, ``status``).
+        objective: name of the score, for the colour bar.
+        path: if given, the figure is also saved there.
+        defaults: optional ``(d_learning_rate, g_learning_rate)`` marked with a star.
+
+    Returns:
+        The ``matplotlib.figure.Figure``. Failed trials are crosses.
+    """
+    figure = new_figure((6, 4.5))
+    axes = figure.add_subplot()
+    scored = [t for t in trials if t.get("score") is not None and np.isfinite(t["score"])]
+    failed = [t for t in trials if t not in scored]
+    if scored:
+        points = axes.scatter([t["d_learning_rate"] for t in scored],
+                              [t["g_learning_rate"] for t in scored],
+                              c=[t["score"] for t in scored], cmap="viridis", s=60)
+        figure.colorbar(points, ax=axes, label=objective)
+    if failed:
+        axes.scatter([t["d_learning_rate"] for t in failed], [t["g_learning_rate"] for t in failed],
+                     marker="x", color="red", s=60, label="failed")
+    if defaults is not None:
+        axes.scatter([defaults[0]], [defaults[1]], marker="*", color="black", s=150,
+                     label="variant default")
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("discriminator learning rate")
+    axes.set_ylabel("generator learning rate")
+    axes.set_title(f"{len(trials)} trials")
+    if failed or defaults is not None:
+        axes.legend(loc="best")
     if path:
         figure.savefig(path, dpi=100, bbox_inches="tight")
     return figure

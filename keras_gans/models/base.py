@@ -1,10 +1,18 @@
 """The adversarial training core shared by every GAN variant."""
 
+import functools
 import math
+import threading
 import warnings
 
 import keras
 import tensorflow as tf
+
+from keras_gans import distribute
+
+# Per-thread state of the train step being traced: MirroredStrategy traces
+# each replica's step in its own thread, so this cannot live on the model.
+_STEP = threading.local()
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -16,8 +24,9 @@ class GAN(keras.Model):
 
     - ``generator`` and ``discriminator`` (public ``keras.Model`` attributes)
       and ``latent_dim``;
-    - :meth:`sample_noise` (``tf.random`` ops, so every replica of a
-      ``tf.distribute`` strategy draws different noise);
+    - :meth:`sample_noise` and :meth:`random_draw`: noise that differs
+      between the replicas of a ``tf.distribute`` strategy and, with ``seed``,
+      does not depend on the number of replicas;
     - :meth:`compile` with one optimizer per network, built eagerly (required
       under ``MirroredStrategy``), each variant supplying defaults;
     - ``discriminator_steps``, Algorithm 1's ``k``;
@@ -39,6 +48,9 @@ class GAN(keras.Model):
         discriminator_steps: discriminator updates per generator update
             (Algorithm 1's ``k``). Each draws fresh noise; the real minibatch
             is the one ``fit()`` delivered for this step.
+        seed: optional integer making the training noise a function of
+            (seed, step): reproducible, identical on 1 or N replicas, and
+            repeated exactly by a resumed run (see :meth:`random_draw`).
     """
 
     metric_names = ("d_loss", "g_loss")
@@ -47,7 +59,7 @@ class GAN(keras.Model):
     #: Value range that real IMAGES (rank-4 samples) must lie in: the tanh range.
     image_range = (-1.0, 1.0)
 
-    def __init__(self, generator, discriminator, discriminator_steps=1, **kwargs):
+    def __init__(self, generator, discriminator, discriminator_steps=1, seed=None, **kwargs):
         super().__init__(**kwargs)
         for role, network in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(network, keras.Model):
@@ -68,9 +80,12 @@ class GAN(keras.Model):
                 "Expected discriminator_steps (k) to be a positive integer, "
                 f"received {discriminator_steps!r}."
             )
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+            raise ValueError(f"Expected seed to be a non-negative integer or None, received {seed!r}.")
         self.generator = generator
         self.discriminator = discriminator
         self.discriminator_steps = discriminator_steps
+        self.seed = seed
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
         self.d_optimizer = None
         self.g_optimizer = None
@@ -78,26 +93,87 @@ class GAN(keras.Model):
         # symbolically from the first batch (which fails under strategies).
         self.built = True
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Every train_step starts a fresh sequence of seeded random draws
+        # (see `random_draw`); a subclass need not remember to do it.
+        if "train_step" in vars(cls):
+            cls.train_step = _numbering_random_draws(vars(cls)["train_step"])
+
     # ------------------------------------------------------------------ noise
     @property
     def latent_dim(self):
         """Width of the generator's noise input."""
         return int(self.generator.inputs[0].shape[-1])
 
-    def sample_noise(self, batch_size, seed=None):
-        """Draws the generator input ``z ~ p_z``: standard normal by default.
+    def noise_distribution(self, batch_size, seed=None):
+        """``p_z``: ``batch_size`` rows of standard normal noise.
 
-        ``tf.random`` ops (not ``keras.random`` with a ``SeedGenerator``) so
-        that replicas of a distribution strategy draw *different* noise.
-
-        Args:
-            batch_size: number of noise vectors (int or scalar tensor).
-            seed: optional stateless seed, a ``[2]`` integer tensor: the same
-                seed gives the same noise (used by exported ``generate``).
+        Subclasses with another ``p_z`` override this. ``seed`` (a ``[2]``
+        integer tensor) makes the draw stateless: same seed, same noise.
         """
         if seed is not None:
             return tf.random.stateless_normal((batch_size, self.latent_dim), seed)
         return tf.random.normal((batch_size, self.latent_dim))
+
+    def sample_noise(self, batch_size, seed=None):
+        """Draws the generator input ``z ~ p_z`` for ``batch_size`` examples.
+
+        With an explicit ``seed`` the draw is stateless (used by the exported
+        ``generate`` signature). Otherwise it is one of the step's random
+        draws (:meth:`random_draw`): different on every replica, and with the
+        model's ``seed`` the same as a single-device run would draw.
+        """
+        if seed is not None:
+            return self.noise_distribution(batch_size, seed)
+        return self.random_draw(self.noise_distribution, batch_size)
+
+    def sample_uniform(self, batch_size):
+        """One ``U[0, 1)`` value per example (a :meth:`random_draw`), shape ``(batch,)``."""
+        return self.random_draw(_uniform, batch_size)
+
+    def random_draw(self, distribution, batch_size):
+        """This replica's ``batch_size`` rows of one random draw of the train step.
+
+        ``distribution(n, seed)`` returns ``n`` rows, statelessly when
+        ``seed`` is a ``[2]`` tensor.
+
+        - Without the model's ``seed``: stateful ``tf.random`` ops, different
+          on every replica. On several replicas the replica's global id is
+          folded into the seed, so worker processes seeded alike differ too
+          (a ``keras.random.SeedGenerator`` gives every replica the same noise).
+        - With ``seed``, inside a train step: keyed by (seed, training step,
+          draw number). Every replica draws the rows of the whole GLOBAL batch
+          and keeps its slice, so the noise is the same on 1 or N replicas,
+          differs between replicas, and repeats when a run resumes at a step.
+        """
+        step = getattr(_STEP, "state", None)
+        context = tf.distribute.get_replica_context()
+        replicas = 1 if context is None else context.num_replicas_in_sync
+        if self.seed is None or step is None or self.g_optimizer is None:
+            if replicas == 1:
+                return distribution(batch_size, None)
+            # Stateful ops would draw the same noise in every worker process
+            # seeded alike: fold this replica's global id into the seed.
+            return distribution(batch_size, tf.stack([
+                tf.random.uniform([], maxval=2**62, dtype=tf.int64),
+                tf.cast(context.replica_id_in_sync_group, tf.int64),
+            ]))
+        seed = tf.random.experimental.stateless_fold_in(
+            tf.random.experimental.stateless_fold_in(
+                tf.constant([self.seed, 0], tf.int64), self.g_optimizer.iterations
+            ),
+            step["draws"],
+        )
+        step["draws"] += 1
+        if replicas == 1:
+            return distribution(batch_size, seed)
+        if "rows" not in step:  # where this replica's examples sit in the global batch
+            sizes = context.all_gather(tf.reshape(tf.cast(batch_size, tf.int32), [1]), axis=0)
+            first = tf.reduce_sum(sizes[: context.replica_id_in_sync_group])
+            step["rows"] = (first, tf.reduce_sum(sizes))
+        first, global_batch_size = step["rows"]
+        return distribution(global_batch_size, seed)[first : first + batch_size]
 
     def call(self, z, training=False):
         """Runs the generator: ``model(z)`` is ``G(z)``."""
@@ -136,8 +212,10 @@ class GAN(keras.Model):
             d_optimizer: optimizer of the discriminator (instance, name or
                 config); ``None`` uses the variant's default.
             g_optimizer: optimizer of the generator; ``None`` uses the default.
+                Under a ``mixed_float16`` dtype policy both are wrapped in
+                ``keras.optimizers.LossScaleOptimizer``.
             **kwargs: passed to ``keras.Model.compile`` (e.g.
-                ``steps_per_execution``, ``jit_compile``, ``run_eagerly``).
+                ``steps_per_execution``, ``jit_compile`` for XLA, ``run_eagerly``).
                 ``optimizer``, ``loss`` and ``metrics`` are not accepted: a GAN
                 has two optimizers and its own losses.
         """
@@ -156,6 +234,14 @@ class GAN(keras.Model):
             raise ValueError(
                 "Expected two different optimizer instances for d_optimizer and "
                 "g_optimizer (each keeps its own state); received the same object twice."
+            )
+        if self.dtype_policy.name == "mixed_float16":
+            # float16 gradients underflow without loss scaling; `minimize`
+            # scales each loss with its optimizer's `scale_loss`.
+            d_optimizer, g_optimizer = (
+                opt if isinstance(opt, keras.optimizers.LossScaleOptimizer)
+                else keras.optimizers.LossScaleOptimizer(opt)
+                for opt in (d_optimizer, g_optimizer)
             )
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
@@ -225,6 +311,13 @@ class GAN(keras.Model):
         tf.debugging.assert_non_negative(labels, "negative label")
         return labels
 
+    @property
+    def steps_trained(self):
+        """Generator updates so far (training steps); 0 before ``compile``."""
+        if self.g_optimizer is None:
+            return 0
+        return int(keras.ops.convert_to_numpy(self.g_optimizer.iterations))
+
     def batch_size_of(self, samples):
         """This replica's batch size, as a scalar tensor (may vary per batch)."""
         return tf.shape(samples)[0]
@@ -271,7 +364,13 @@ class GAN(keras.Model):
             )
         for name, value in values.items():
             self.trackers[name].update_state(value)
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        logs = {name: tracker.result() for name, tracker in self.trackers.items()}
+        if distribute.is_multi_worker(self.distribute_strategy):
+            # Keras 3 reduces multi-worker logs with `strategy.reduce(MEAN,
+            # axis=0)`, which fails on scalars (keras-team/keras#20585): shape
+            # (1,) reduces to the same scalar.
+            logs = {name: tf.reshape(value, [1]) for name, value in logs.items()}
+        return logs
 
     def fit(self, x=None, y=None, *args, **kwargs):
         """``keras.Model.fit``, after checking the data against the model.
@@ -285,6 +384,7 @@ class GAN(keras.Model):
                 :meth:`check_training_data`), before any step runs.
         """
         self.check_training_data(x, y)
+        self.check_distribution()
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # datasets shuffle themselves
         self._fit_steps_per_execution(kwargs.get("steps_per_epoch"))
@@ -297,24 +397,58 @@ class GAN(keras.Model):
                 optimizer.finalize_variable_values(network.trainable_variables)
         return history
 
-    def _fit_steps_per_execution(self, steps_per_epoch):
-        """Makes ``steps_per_execution`` divide ``steps_per_epoch``.
+    def _maybe_symbolic_build(self, *args, **kwargs):
+        """Skipped: networks, optimizers and metrics are all built already.
 
-        Keras rounds every epoch up to a whole number of executions (10 steps
-        asked with ``steps_per_execution=100`` would run 100), which would
-        silently train for more steps than requested.
+        Under a strategy Keras 3 would first reduce a data batch across
+        replicas to build the model symbolically, which fails across
+        workers (keras-team/keras#20585) and has nothing to build here.
         """
-        if steps_per_epoch is None or steps_per_epoch % self.steps_per_execution == 0:
+
+    def _fit_steps_per_execution(self, steps_per_epoch):
+        """Makes ``steps_per_execution`` work: 1 on several replicas, else a divisor.
+
+        Keras 3's multi-step loop (a ``tf.cond`` around each step) fails on
+        more than one replica with "You must feed a value for placeholder
+        tensor" (keras-team/keras#19246, a plain ``Sequential`` too). And Keras
+        rounds every epoch up to a whole number of executions (10 steps asked
+        with ``steps_per_execution=100`` would run 100), which would silently
+        train for more steps than requested.
+        """
+        replicas = self.distribute_strategy.num_replicas_in_sync
+        if replicas > 1 and self.steps_per_execution > 1:
+            fitting, reason = 1, (
+                f"Keras cannot run several steps per execution on {replicas} replicas "
+                "(keras-team/keras#19246)")
+        elif steps_per_epoch is not None and steps_per_epoch % self.steps_per_execution:
+            fitting = math.gcd(int(steps_per_epoch), int(self.steps_per_execution))
+            reason = (f"it does not divide steps_per_epoch={steps_per_epoch}; exactly the "
+                      "requested steps will run")
+        else:
             return
-        fitting = math.gcd(int(steps_per_epoch), int(self.steps_per_execution))
         warnings.warn(
-            f"steps_per_execution={self.steps_per_execution} does not divide "
-            f"steps_per_epoch={steps_per_epoch}; using steps_per_execution={fitting} so that "
-            "exactly the requested steps run.",
+            f"Using steps_per_execution={fitting} instead of {self.steps_per_execution}: {reason}.",
             stacklevel=3,
         )
         self.steps_per_execution = fitting
         self.train_function = None  # retraced with the new count
+
+    def check_distribution(self):
+        """Raises ``ValueError`` for a set-up that would fail after tracing.
+
+        XLA cannot compile a step whose replicas are CPU devices (variables
+        on another device; no CPU collectives under XLA).
+        """
+        strategy = self.distribute_strategy
+        if not self.jit_compile or strategy.num_replicas_in_sync == 1:
+            return
+        devices = strategy.extended.worker_devices
+        if any("CPU" in device.upper() for device in devices):
+            raise ValueError(
+                "Expected jit_compile=False on CPU replicas: XLA cannot compile a step across "
+                f"{strategy.num_replicas_in_sync} replicas on {', '.join(devices)}; received "
+                "jit_compile=True. XLA is a GPU option (and slower than oneDNN on CPU)."
+            )
 
     def check_training_data(self, x, y=None):
         """Raises ``ValueError`` if the data cannot train this model.
@@ -405,6 +539,7 @@ class GAN(keras.Model):
             generator=keras.saving.serialize_keras_object(self.generator),
             discriminator=keras.saving.serialize_keras_object(self.discriminator),
             discriminator_steps=self.discriminator_steps,
+            seed=self.seed,
         )
         return config
 
@@ -415,6 +550,33 @@ class GAN(keras.Model):
         for role in ("generator", "discriminator"):
             config[role] = keras.saving.deserialize_keras_object(config[role])
         return cls(**config)
+
+
+def _uniform(batch_size, seed=None):
+    """``U[0, 1)``, one value per example: a ``distribution`` for ``random_draw``."""
+    if seed is not None:
+        return tf.random.stateless_uniform([batch_size], seed)
+    return tf.random.uniform([batch_size])
+
+
+def _numbering_random_draws(train_step):
+    """Wraps ``train_step`` so its seeded random draws are numbered from 0.
+
+    Nested calls (a subclass calling ``super().train_step``) share the
+    numbering of the outermost call.
+    """
+
+    @functools.wraps(train_step)
+    def wrapper(self, data):
+        if getattr(_STEP, "state", None) is not None:
+            return train_step(self, data)
+        _STEP.state = {"draws": 0}
+        try:
+            return train_step(self, data)
+        finally:
+            _STEP.state = None
+
+    return wrapper
 
 
 def _split_batch(data):

@@ -70,14 +70,15 @@ class Toy1DGAN(VanillaGAN):
         self.decay_steps = decay_steps
         self.generator_ema = generator_ema
 
-    def sample_noise(self, batch_size, seed=None):
+    def noise_distribution(self, batch_size, seed=None):
         """Stratified noise: an even grid over [-range, range] plus 0.01 U[0, 1).
 
         With ``noise="normal"``, iid N(0, 1) instead. ``seed`` (a ``[2]``
-        integer tensor) makes the draw stateless.
+        integer tensor) makes the draw stateless. Under a distribution
+        strategy with the model's ``seed``, the grid spans the global batch.
         """
         if self.noise == "normal":
-            return super().sample_noise(batch_size, seed)
+            return super().noise_distribution(batch_size, seed)
         grid = tf.linspace(-self.noise_range, self.noise_range, batch_size)
         if seed is not None:
             jitter = 0.01 * tf.random.stateless_uniform([batch_size], seed)

@@ -126,7 +126,7 @@ class WGANGP(WGAN):
         batch_size = self.batch_size_of(real)
         for _ in range(self.discriminator_steps):  # lines 2-10
             fake = self.G(self.sample_noise(batch_size), labels)
-            epsilon = tf.random.uniform([batch_size])  # line 4: one ε per sample
+            epsilon = self.sample_uniform(batch_size)  # line 4: one ε per sample
 
             def critic_loss():  # lines 5-7
                 penalty = losses.gradient_penalty(

@@ -1,0 +1,205 @@
+"""Run by tests/test_distribute.py in a fresh process with 2 logical CPU devices.
+
+``python mirrored_check.py OUT.json`` trains every variant for a few steps
+on one device and on ``MirroredStrategy`` over two logical CPUs, from the
+same initial weights, global batches and (seeded) noise, and writes the
+largest weight and log differences, plus what each replica's noise was.
+"""
+
+import json
+import os
+import sys
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_gans import distribute
+from keras_gans.models import VanillaGAN
+from keras_gans.variants import VARIANTS
+
+GLOBAL_BATCH, STEPS, IMAGE_SHAPE = 8, 3, (8, 8, 1)
+SMALL = {
+    "toy1d": dict(noise="normal"),
+    "toy1d_stratified": dict(),
+    "toy1d_minibatch": dict(minibatch_discrimination=True),
+    "vanilla": dict(latent_dim=8, image_shape=IMAGE_SHAPE, architecture="conv"),
+    "vanilla_mlp_dropout": dict(latent_dim=8, image_shape=IMAGE_SHAPE),
+    "dcgan": dict(latent_dim=8, filters=4, image_shape=IMAGE_SHAPE),
+    "cdcgan": dict(latent_dim=8, filters=4, image_shape=IMAGE_SHAPE, num_classes=3),
+    "wgan": dict(latent_dim=8, filters=4, image_shape=IMAGE_SHAPE, clip_value=0.05),
+    "wgan_gp": dict(latent_dim=8, filters=4, image_shape=IMAGE_SHAPE),
+}
+
+
+class DoublyScaledGAN(VanillaGAN):
+    """A negative control: averages the loss over the REPLICA batch (the bug
+    the base class avoids), so on 2 replicas its gradients are twice too big."""
+
+    def minimize(self, network, optimizer, per_example_loss):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(per_example_loss())
+        variables = network.trainable_variables
+        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss
+
+
+def build(name, seed=7):
+    """A small model of variant ``name``, under the current strategy scope."""
+    if name == "doubly_scaled":
+        return DoublyScaledGAN(*_mlp(), seed=seed)
+    variant = VARIANTS[name.split("_")[0] if name != "wgan_gp" else name]
+    return variant.build(seed=seed, **SMALL[name])
+
+
+def _mlp():
+    from keras_gans import networks
+
+    return (networks.mlp_generator(8, IMAGE_SHAPE, units=(16,)),
+            networks.mlp_discriminator(IMAGE_SHAPE, units=(16,), dropout=0))
+
+
+def dataset(name):
+    """The same global batches for both runs (no shuffling)."""
+    rng = np.random.default_rng(0)
+    count = GLOBAL_BATCH * STEPS
+    if name.startswith("toy1d"):
+        samples = rng.normal(4, 0.5, (count, 1)).astype("float32")
+    else:
+        samples = rng.uniform(-1, 1, (count, *IMAGE_SHAPE)).astype("float32")
+    if name == "cdcgan":
+        return tf.data.Dataset.from_tensor_slices(
+            (samples, rng.integers(0, 3, count).astype("int32"))).batch(GLOBAL_BATCH)
+    return tf.data.Dataset.from_tensor_slices(samples).batch(GLOBAL_BATCH)
+
+
+def train(strategy, name, initial_weights):
+    with strategy.scope():
+        model = build(name)
+        # SGD: its update is proportional to the gradient, so a loss scaled
+        # wrongly by the replica count shows in the weights (Adam would hide it).
+        model.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05))
+    if initial_weights is not None:
+        model.set_weights(initial_weights)
+    history = model.fit(dataset(name), epochs=1, steps_per_epoch=STEPS, verbose=0)
+    return model, {key: float(values[-1]) for key, values in history.history.items()}
+
+
+def compare(name, one, two):
+    initial = _initial_weights(name)
+    single, single_logs = train(one, name, initial)
+    mirrored, mirrored_logs = train(two, name, initial)
+    synchronized = [layer.synchronized for network in (mirrored.generator, mirrored.discriminator)
+                    for layer in network._flatten_layers()
+                    if isinstance(layer, keras.layers.BatchNormalization)]
+    return {
+        "weights_max_abs_diff": max(float(np.max(np.abs(a - b))) for a, b in
+                                    zip(single.get_weights(), mirrored.get_weights())),
+        "weights_max_abs_change": max(float(np.max(np.abs(a - b))) for a, b in
+                                      zip(single.get_weights(), initial)),
+        "logs_single": single_logs,
+        "logs_mirrored": mirrored_logs,
+        "replicas": two.num_replicas_in_sync,
+        "synchronized_batch_norm": synchronized,
+    }
+
+
+def _initial_weights(name):
+    keras.utils.set_random_seed(0)
+    return build(name).get_weights()
+
+
+class NoiseProbe(VanillaGAN):
+    """Its "train step" returns the step's noise and ε instead of training."""
+
+    def train_step(self, data):
+        batch_size = self.batch_size_of(data)
+        return {"z": self.sample_noise(batch_size), "epsilon": self.sample_uniform(batch_size)}
+
+
+def noise(two, seed):
+    """Each replica's draws under ``two``, and one device's draw of the global batch."""
+    with two.scope():
+        probe = NoiseProbe(*_mlp(), seed=seed)
+        probe.compile()
+    batches = two.experimental_distribute_dataset(dataset("vanilla"))
+
+    @tf.function
+    def step(batch):
+        return two.run(probe.train_step, args=(batch,))
+
+    per_replica = step(next(iter(batches)))
+    result = {key: [value.numpy().tolist() for value in two.experimental_local_results(values)]
+              for key, values in per_replica.items()}
+    with tf.distribute.get_strategy().scope():
+        single = NoiseProbe(*_mlp(), seed=seed)
+        single.compile()
+    global_draw = single.train_step(next(iter(dataset("vanilla"))))
+    result["single"] = {key: value.numpy().tolist() for key, value in global_draw.items()}
+    return result
+
+
+def save_and_export(two):
+    """A model trained on 2 replicas saves to .keras and exports for TF Serving."""
+    import tempfile
+
+    with two.scope():
+        model = build("cdcgan")
+        model.compile()
+    model.fit(dataset("cdcgan"), epochs=1, steps_per_epoch=2, verbose=0)
+    directory = tempfile.mkdtemp()
+    model.save(os.path.join(directory, "model.keras"))
+    restored = keras.models.load_model(os.path.join(directory, "model.keras"))
+    path = model.export_generator(os.path.join(directory, "export"))
+    z, labels = tf.random.normal((3, 8)), tf.constant([0, 1, 2])
+    served = tf.saved_model.load(path).signatures["serving_default"](z=z, label=labels)
+    expected = model.G(z, labels, training=False).numpy()
+    return {
+        "keras_max_abs_diff": float(np.max(np.abs(restored.G(z, labels, training=False).numpy()
+                                                  - expected))),
+        "export_max_abs_diff": float(np.max(np.abs(served["samples"].numpy() - expected))),
+        "restored_steps": restored.steps_trained,
+    }
+
+
+def several_steps_per_execution(two):
+    """fit() with steps_per_execution=10 on 2 replicas (keras-team/keras#19246)."""
+    with two.scope():
+        model = build("toy1d")
+        model.compile(steps_per_execution=10)
+    model.fit(dataset("toy1d").repeat(), epochs=1, steps_per_epoch=20, verbose=0)
+    return {"steps": model.steps_trained,
+            "steps_per_execution": int(model.steps_per_execution)}
+
+
+def xla_on_cpu_replicas(two):
+    """fit() with jit_compile=True on 2 CPU replicas: the error it raises, before any step."""
+    with two.scope():
+        model = build("toy1d")
+        model.compile(jit_compile=True)
+    try:
+        model.fit(dataset("toy1d"), epochs=1, steps_per_epoch=1, verbose=0)
+    except ValueError as error:
+        return {"error": str(error), "steps": model.steps_trained}
+    return {"error": None, "steps": model.steps_trained}
+
+
+def main(out_path):
+    # Before any op: split the CPU into two logical devices.
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    one = distribute.get_strategy("none")
+    two = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    names = sys.argv[2].split(",") if len(sys.argv) > 2 else list(SMALL) + ["doubly_scaled"]
+    report = {"compare": {name: compare(name, one, two) for name in names},
+              "noise": {"seeded": noise(two, 3), "unseeded": noise(two, None)},
+              "steps_per_execution": several_steps_per_execution(two),
+              "xla": xla_on_cpu_replicas(two),
+              "save_and_export": save_and_export(two)}
+    with open(out_path, "w", encoding="utf-8") as file:
+        json.dump(report, file)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    main(sys.argv[1])

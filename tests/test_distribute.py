@@ -1,0 +1,270 @@
+"""Distributed training: 1 vs 2 replicas, per-replica noise, multi-worker, XLA, mixed precision."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from keras_gans import distribute
+from keras_gans.cli import main as cli_main
+from keras_gans.variants import VARIANTS
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+# Variants (and settings) that must train the same weights on 1 and 2 replicas.
+IDENTICAL = ("toy1d", "toy1d_stratified", "vanilla", "dcgan", "cdcgan", "wgan", "wgan_gp")
+
+
+@pytest.fixture(scope="module")
+def mirrored(tmp_path_factory):
+    """The report of tests/mirrored_check.py (2 logical CPUs, fresh process)."""
+    out = tmp_path_factory.mktemp("mirrored") / "report.json"
+    result = subprocess.run([sys.executable, os.path.join(HERE, "mirrored_check.py"), str(out)],
+                            capture_output=True, text=True, timeout=900, env=ENV)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(out.read_text())
+
+
+def _tolerance(change):
+    """Float32 summation order differs between 1 and 2 replicas; nothing else may."""
+    return 1e-5 * max(1.0, change)
+
+
+@pytest.mark.parametrize("name", IDENTICAL)
+def test_one_and_two_replicas_train_the_same_weights(mirrored, name):
+    result = mirrored["compare"][name]
+    assert result["replicas"] == 2
+    assert result["weights_max_abs_change"] > 1e-3, "training must move the weights"
+    assert result["weights_max_abs_diff"] <= _tolerance(result["weights_max_abs_change"])
+    single, two = result["logs_single"], result["logs_mirrored"]
+    assert single.keys() == two.keys()
+    for key in single:  # logs are global means, not per-replica sums
+        assert two[key] == pytest.approx(single[key], rel=1e-5, abs=1e-6), key
+
+
+@pytest.mark.parametrize("name", ("dcgan", "cdcgan", "wgan"))
+def test_batch_norm_is_synchronized_across_replicas(mirrored, name):
+    synchronized = mirrored["compare"][name]["synchronized_batch_norm"]
+    assert synchronized and all(synchronized)
+
+
+def test_the_comparison_catches_a_loss_averaged_per_replica(mirrored):
+    # Negative control: a minimize() that averages over the REPLICA batch
+    # doubles the gradients on 2 replicas; the comparison must see it.
+    result = mirrored["compare"]["doubly_scaled"]
+    assert result["weights_max_abs_diff"] > 100 * _tolerance(result["weights_max_abs_change"])
+
+
+@pytest.mark.parametrize("name", ("toy1d_minibatch", "vanilla_mlp_dropout"))
+def test_stated_exceptions_differ_between_replica_counts(mirrored, name):
+    """The exact exceptions to 1 == 2 replicas, documented in the README:
+
+    - minibatch discrimination compares each sample with the other samples
+      of ITS replica's batch (6 + 6 on 2 replicas, 12 on one);
+    - Keras ``Dropout`` draws its masks from a ``SeedGenerator``, so masks
+      depend on the replica split (and repeat across replicas).
+    Everything else in those models matches (the same runs without MBD /
+    dropout are in IDENTICAL).
+    """
+    result = mirrored["compare"][name]
+    assert result["weights_max_abs_diff"] > 100 * _tolerance(result["weights_max_abs_change"])
+
+
+@pytest.mark.parametrize("seeded", ("seeded", "unseeded"))
+def test_noise_differs_between_replicas(mirrored, seeded):
+    draws = mirrored["noise"][seeded]
+    for key in ("z", "epsilon"):
+        first, second = (np.asarray(part) for part in draws[key])
+        assert first.shape == second.shape and first.shape[0] == 4
+        assert not np.allclose(first, second), key
+
+
+def test_seeded_noise_is_the_global_draw_split_between_replicas(mirrored):
+    draws = mirrored["noise"]["seeded"]
+    for key in ("z", "epsilon"):
+        np.testing.assert_allclose(np.concatenate(draws[key]), draws["single"][key], atol=1e-7)
+    unseeded = mirrored["noise"]["unseeded"]
+    assert not np.allclose(np.concatenate(unseeded["z"]), unseeded["single"]["z"])
+
+
+def test_several_steps_per_execution_fall_back_to_one_on_several_replicas(mirrored):
+    # Keras 3's multi-step loop fails on >1 replica (keras-team/keras#19246):
+    # fit() warns, runs one step per execution, and runs exactly the steps asked.
+    assert mirrored["steps_per_execution"] == {"steps": 20, "steps_per_execution": 1}
+
+
+def test_a_model_trained_on_two_replicas_saves_and_exports(mirrored):
+    result = mirrored["save_and_export"]
+    assert result["restored_steps"] == 2
+    assert result["keras_max_abs_diff"] < 1e-6 and result["export_max_abs_diff"] < 1e-6
+
+
+def test_xla_on_cpu_replicas_is_refused_before_training(mirrored):
+    # XLA cannot compile across CPU devices (and aborts the process under
+    # MultiWorkerMirroredStrategy); fit() says so before any step.
+    assert mirrored["xla"]["steps"] == 0
+    assert "Expected jit_compile=False on CPU replicas" in mirrored["xla"]["error"]
+
+
+# ----------------------------------------------------------------- multi-worker
+def _free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("localhost", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+def test_multi_worker_trains_identical_weights_and_only_the_chief_writes(tmp_path):
+    export_dir = tmp_path / "export"
+    outputs = _run_workers(
+        [sys.executable, "-m", "keras_gans", "train", "toy1d", "--strategy", "multi_worker",
+         "--steps", "40", "--epochs", "2", "--seed", "5", "--steps-per-execution", "10",
+         "--output", str(tmp_path / "worker{index}"), "--export-dir", str(export_dir),
+         "--verbose", "0"])
+    outputs = [json.loads(stdout.strip().splitlines()[-1]) for stdout in outputs]
+    chief, other = outputs
+    assert chief["distribution"] == {"task": 0, "chief": True, "replicas": 2}
+    assert other["distribution"] == {"task": 1, "chief": False, "replicas": 2}
+    assert chief["steps"] == other["steps"] == 40
+    assert chief["weights_sha256"] == other["weights_sha256"]
+    assert chief["metrics"] == pytest.approx(other["metrics"])
+    # Only the chief wrote: its run directory and one export version.
+    assert (tmp_path / "worker0" / "model.keras").is_file()
+    assert not (tmp_path / "worker1").exists()
+    assert sorted(os.listdir(export_dir)) == ["1"]
+    assert chief["export"].endswith(os.path.join("export", "1"))
+
+
+def _run_workers(command, count=2, timeout=300):
+    """Runs ``command`` as ``count`` local workers of one cluster; returns their stdouts."""
+    cluster = {"worker": [f"localhost:{port}" for port in _free_ports(count)]}
+    workers = []
+    for index in range(count):
+        tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
+        workers.append(subprocess.Popen(
+            [arg.format(index=index) for arg in command], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, cwd=HERE, env={**ENV, "TF_CONFIG": tf_config}))
+    outputs = []
+    try:
+        for worker in workers:
+            stdout, stderr = worker.communicate(timeout=timeout)
+            assert worker.returncode == 0, stderr[-3000:]
+            outputs.append(stdout)
+    finally:
+        for worker in workers:
+            worker.kill()
+    return outputs
+
+
+def test_workers_seeded_alike_draw_different_noise(tmp_path):
+    _run_workers([sys.executable, "multi_worker_check.py", str(tmp_path / "worker{index}.json")])
+    first, second = (json.loads((tmp_path / f"worker{i}.json").read_text()) for i in range(2))
+    for key in ("unseeded", "seeded"):
+        assert np.asarray(first[key]).shape == (4, 8)
+        assert not np.allclose(first[key], second[key]), key
+
+
+def test_multi_worker_without_tf_config_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    with pytest.raises(ValueError, match="TF_CONFIG"):
+        distribute.get_strategy("multi_worker")
+    with pytest.raises(ValueError, match="Expected a strategy in"):
+        distribute.get_strategy("tpu")
+
+
+# ------------------------------------------------------------- XLA, float16
+def _small(name):
+    options = {"latent_dim": 8, "image_shape": (8, 8, 1)}
+    if name in ("dcgan", "cdcgan", "wgan", "wgan_gp"):
+        options["filters"] = 4
+    if name == "cdcgan":
+        options["num_classes"] = 3
+    if name in ("wgan", "wgan_gp"):
+        options["discriminator_steps"] = 1  # a 5x smaller graph to compile; same ops
+    return VARIANTS[name].build(**(options if name != "toy1d" else {}))
+
+
+def _data(name):
+    rng = np.random.default_rng(0)
+    if name == "toy1d":
+        return rng.normal(4, 0.5, (16, 1)).astype("float32"), None
+    images = rng.uniform(-1, 1, (16, 8, 8, 1)).astype("float32")
+    return images, (rng.integers(0, 3, 16) if name == "cdcgan" else None)
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_every_variant_trains_with_xla(name):
+    model = _small(name)
+    model.compile(jit_compile=True)
+    assert model.jit_compile is True
+    x, y = _data(name)
+    history = model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    assert all(np.isfinite(values[-1]) for values in history.history.values())
+
+
+@pytest.fixture
+def mixed_float16():
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_every_variant_trains_in_mixed_precision(name, mixed_float16, tmp_path):
+    model = _small(name)
+    model.compile()
+    for optimizer in (model.d_optimizer, model.g_optimizer):
+        assert isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+    hidden = [layer for layer in model.generator.layers if layer.weights][0]
+    assert hidden.compute_dtype == "float16" and hidden.variable_dtype == "float32"
+    x, y = _data(name)
+    before = [w.numpy() for w in model.generator.trainable_weights]
+    history = model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    assert all(np.isfinite(values[-1]) for values in history.history.values())
+    assert any(not np.array_equal(a, w.numpy())
+               for a, w in zip(before, model.generator.trainable_weights))
+    samples = model.generate([0, 1]) if name == "cdcgan" else model.generate(2)
+    assert samples.dtype == "float32"  # outputs stay float32 for losses and export
+    model.save(tmp_path / "model.keras")
+    restored = keras.models.load_model(tmp_path / "model.keras")
+    assert isinstance(restored.g_optimizer, keras.optimizers.LossScaleOptimizer)
+
+
+@pytest.mark.parametrize("strategy", ("none", "mirrored", "auto"))
+def test_cli_strategy_flag(strategy, tmp_path, capsys):
+    cli_main(["train", "toy1d", "--steps", "20", "--strategy", strategy, "--seed", "1",
+              "--output", str(tmp_path / "run"), "--verbose", "0"])
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["distribution"] == {"task": 0, "chief": True, "replicas": 1}
+    assert summary["steps"] == 20 and (tmp_path / "run" / "model.keras").is_file()
+
+
+def test_same_seed_same_weights_with_or_without_a_one_device_strategy(tmp_path, capsys):
+    digests = []
+    for strategy in ("none", "mirrored"):
+        cli_main(["train", "toy1d", "--steps", "30", "--strategy", strategy, "--seed", "3",
+                  "--output", str(tmp_path / strategy), "--verbose", "0"])
+        digests.append(json.loads(capsys.readouterr().out.strip().splitlines()[-1])["weights_sha256"])
+    assert digests[0] == digests[1]
+
+
+def test_cli_mixed_precision_and_xla_flags(tmp_path, capsys):
+    try:
+        cli_main(["train", "toy1d", "--steps", "20", "--mixed-precision", "--jit-compile",
+                  "--output", str(tmp_path / "run"), "--verbose", "0"])
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["steps"] == 20 and np.isfinite(summary["metrics"]["w1"])
+    restored = keras.models.load_model(tmp_path / "run" / "model.keras")
+    assert restored.get_compile_config()["jit_compile"] is True
+    assert isinstance(restored.d_optimizer, keras.optimizers.LossScaleOptimizer)
