@@ -21,6 +21,11 @@ def _seeded():
     keras.utils.set_random_seed(1234)
     yield
     keras.backend.clear_session()
+    # `train --seed` turns op determinism on for the whole process (and Keras
+    # then refuses jit_compile): each test starts without it.
+    from tensorflow.python.framework import config as tf_config
+
+    tf_config.disable_op_determinism()
 
 
 @pytest.fixture

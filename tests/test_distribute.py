@@ -268,3 +268,21 @@ def test_cli_mixed_precision_and_xla_flags(tmp_path, capsys):
     restored = keras.models.load_model(tmp_path / "run" / "model.keras")
     assert restored.get_compile_config()["jit_compile"] is True
     assert isinstance(restored.d_optimizer, keras.optimizers.LossScaleOptimizer)
+
+
+def test_a_seeded_image_run_is_reproducible(tmp_path):
+    """--seed: same weights from two processes (seeded noise, data order, deterministic ops)."""
+    data_dir = os.environ.get("TFDS_DATA_DIR") or os.path.join(
+        HERE, "..", "..", "shared", "tensorflow_datasets")
+    if not os.path.isdir(os.path.join(data_dir, "mnist")):
+        pytest.skip(f"no MNIST in {data_dir} (set TFDS_DATA_DIR)")
+    digests = []
+    for run in ("first", "second"):
+        result = subprocess.run(
+            [sys.executable, "-m", "keras_gans", "train", "dcgan", "--steps", "6", "--epochs", "1",
+             "--batch-size", "16", "--filters", "8", "--latent-dim", "16", "--seed", "11",
+             "--eval-samples", "50", "--output", str(tmp_path / run), "--verbose", "0"],
+            capture_output=True, text=True, timeout=300, env={**ENV, "TFDS_DATA_DIR": data_dir})
+        assert result.returncode == 0, result.stderr[-3000:]
+        digests.append(json.loads(result.stdout.strip().splitlines()[-1])["weights_sha256"])
+    assert digests[0] == digests[1]

@@ -230,6 +230,13 @@ class GAN(keras.Model):
         defaults = self.default_optimizers()
         d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer is not None else defaults[0]
         g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer is not None else defaults[1]
+        for role, optimizer in (("d_optimizer", d_optimizer), ("g_optimizer", g_optimizer)):
+            rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+            if not (rate > 0 and math.isfinite(rate)):
+                raise ValueError(
+                    f"Expected a positive, finite learning rate for {role}, received {rate!r} "
+                    f"({type(optimizer).__name__})."
+                )
         if d_optimizer is g_optimizer:
             raise ValueError(
                 "Expected two different optimizer instances for d_optimizer and "
@@ -383,7 +390,7 @@ class GAN(keras.Model):
             ValueError: data that cannot train this model (see
                 :meth:`check_training_data`), before any step runs.
         """
-        self.check_training_data(x, y)
+        self.check_training_data(x, y, kwargs.get("batch_size"))
         self.check_distribution()
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # datasets shuffle themselves
@@ -450,13 +457,14 @@ class GAN(keras.Model):
                 "jit_compile=True. XLA is a GPU option (and slower than oneDNN on CPU)."
             )
 
-    def check_training_data(self, x, y=None):
+    def check_training_data(self, x, y=None, batch_size=None):
         """Raises ``ValueError`` if the data cannot train this model.
 
         Checks the samples' shape against the generator's output and their
-        dtype; for images (rank 4) that the first batch lies in
-        :attr:`image_range`; for conditional models that labels are given and
-        lie in ``[0, num_classes)``. Accepts arrays (``x``, ``y``) and
+        dtype; that the first batch is not empty and holds only finite values,
+        and is large enough for D (:meth:`check_batch_size`); for images
+        (rank 4) that it lies in :attr:`image_range`; for conditional models
+        that labels are given and lie in ``[0, num_classes)``. Accepts arrays (``x``, ``y``) and
         ``tf.data.Dataset`` s of samples or ``(samples, labels)`` (the first
         batch is read for the value checks); other inputs (Python generators,
         ``PyDataset``) are passed through unchecked.
@@ -476,7 +484,7 @@ class GAN(keras.Model):
         elif hasattr(x, "shape") and hasattr(x, "dtype"):
             has_labels = y is not None
             shape, dtype = tf.TensorShape(x.shape), tf.as_dtype(x.dtype)
-            first_batch = lambda: (x, y)  # noqa: E731
+            first_batch = lambda: (x, y)  # noqa: E731 -- in memory: check every value
         else:
             return
         expected = tuple(self.generator.outputs[0].shape[1:])
@@ -498,15 +506,28 @@ class GAN(keras.Model):
                 f"{type(self).__name__} is conditional: expected labels with the samples "
                 "(fit(images, labels) or a dataset of (images, labels)), received samples only."
             )
-        if len(expected) != 3 and not self.conditional:
-            return
-        batch = first_batch()
-        samples, labels = _split_batch(batch)
+        try:
+            samples, labels = _split_batch(first_batch())
+        except StopIteration:
+            samples = labels = None
+        if samples is None or int(tf.shape(samples)[0]) == 0:
+            raise ValueError("Expected training data with at least one sample, received an "
+                             "empty data set.")
+        values = tf.convert_to_tensor(samples)
+        finite = tf.math.is_finite(values)
+        if not bool(tf.reduce_all(finite)):
+            bad = int(tf.size(values)) - int(tf.reduce_sum(tf.cast(finite, tf.int32)))
+            raise ValueError(
+                f"Expected finite real samples, received {bad} NaN or infinite values among "
+                f"{int(tf.shape(values)[0])} samples (the first batch of a data set)."
+            )
+        count = int(tf.shape(values)[0])
+        self.check_batch_size(count if isinstance(x, tf.data.Dataset) else
+                              min(batch_size or 32, count))  # 32: fit()'s default
         if len(expected) == 3:
             low, high = self.image_range
-            values = tf.convert_to_tensor(samples)
             smallest, largest = float(tf.reduce_min(values)), float(tf.reduce_max(values))
-            if smallest < low - 1e-3 or largest > high + 1e-3 or smallest != smallest:
+            if smallest < low - 1e-3 or largest > high + 1e-3:
                 raise ValueError(
                     f"Expected images with values in [{low}, {high}] (the generator's tanh "
                     f"range), received values in [{smallest:g}, {largest:g}]. Scale them, e.g. "
@@ -514,6 +535,23 @@ class GAN(keras.Model):
                 )
         if self.conditional:
             self.check_labels(labels)
+
+    def check_batch_size(self, batch_size):
+        """Raises ``ValueError`` if a layer of D needs more samples per replica than given.
+
+        Minibatch discrimination compares each sample with the others of its
+        replica's batch: it needs at least 2.
+        """
+        from keras_gans.layers import MinibatchDiscrimination
+
+        replicas = self.distribute_strategy.num_replicas_in_sync
+        if any(isinstance(layer, MinibatchDiscrimination)
+               for layer in self.discriminator._flatten_layers()) and batch_size // replicas < 2:
+            raise ValueError(
+                "Expected at least 2 samples per replica: minibatch discrimination compares "
+                f"each sample with the others of its batch; received batches of {batch_size} "
+                f"on {replicas} replica(s)."
+            )
 
     def check_labels(self, labels):
         """Raises ``ValueError`` unless ``labels`` are integers in ``[0, num_classes)``."""

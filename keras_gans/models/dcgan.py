@@ -83,6 +83,12 @@ class ConditionalDCGAN(VanillaGAN):
         if z is None:
             z = self.sample_noise(tf.shape(labels)[0])
         z = tf.convert_to_tensor(z, tf.float32)
+        expected = (int(tf.shape(labels)[0]), self.latent_dim)
+        if tuple(z.shape) != expected:
+            raise ValueError(
+                f"Expected z of shape {expected} (one latent vector of width latent_dim per "
+                f"label), received shape {tuple(z.shape)}."
+            )
         return self.G(z, labels, training=False)
 
     def get_config(self):
