@@ -232,9 +232,9 @@ class GAN(keras.Model):
         g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer is not None else defaults[1]
         for role, optimizer in (("d_optimizer", d_optimizer), ("g_optimizer", g_optimizer)):
             rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-            if not (rate > 0 and math.isfinite(rate)):
+            if not (rate >= 0 and math.isfinite(rate)):  # 0 freezes a network: allowed
                 raise ValueError(
-                    f"Expected a positive, finite learning rate for {role}, received {rate!r} "
+                    f"Expected a non-negative, finite learning rate for {role}, received {rate!r} "
                     f"({type(optimizer).__name__})."
                 )
         if d_optimizer is g_optimizer:
