@@ -397,8 +397,6 @@ def tune(args):
             dataset=getattr(args, "dataset", "mnist"),
             eval_samples=getattr(args, "eval_samples", 1000), seed=args.seed,
             steps_per_execution=math.gcd(args.steps // args.epochs, variant.steps_per_execution))
-        if args.tune_beta_1:  # fail now, not in every trial
-            tuning.with_learning_rate(hypermodel.defaults.default_optimizers()[0], 1e-3, 0.5)
         tuner = tuning.make_tuner(hypermodel, args.tuner, args.objective, max_trials=args.trials,
                                   directory=args.directory, project_name=args.project_name,
                                   seed=args.seed, max_epochs=args.epochs)

@@ -132,6 +132,9 @@ class GANHyperModel(keras_tuner.HyperModel):
         self._evaluator = None
         # The variant's own model tells the defaults the search starts from.
         self.defaults = self.variant.build(**self.options)
+        if tune_beta_1:  # fail here, not in every trial
+            for optimizer in self.defaults.default_optimizers():
+                with_learning_rate(optimizer, initial_learning_rate(optimizer), beta_1=0.5)
 
     def build(self, hp):
         """Builds and compiles the variant at ``hp``'s learning rates."""

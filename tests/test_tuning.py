@@ -117,6 +117,8 @@ def test_bad_search_settings_are_refused_before_any_trial(kwargs, message, tmp_p
         tuning.make_tuner(hypermodel, directory=tmp_path, **{"tuner": "random", **kwargs})
     with pytest.raises(ValueError, match="0 < low < high"):
         tuning.GANHyperModel("toy1d", learning_rates=(1e-2, 1e-5))
+    with pytest.raises(ValueError, match="beta_1.*received SGD"):
+        tuning.GANHyperModel("toy1d", tune_beta_1=True)
 
 
 def test_cli_tune_toy_writes_trials_plot_and_export(tmp_path, capsys):
