@@ -1,6 +1,15 @@
-"""Keras callbacks that measure and show what a GAN generates."""
+"""Keras callbacks for GAN training: sample quality, pictures, and surviving faults.
+
+- :class:`Gaussian1DMetrics`, :class:`ImageQualityMetrics`: quality in ``logs``.
+- :class:`SampleGrid`, :class:`TrainingAnimation`: what the generator draws.
+- :class:`TerminateOnNaN`, :class:`BackupAndRestore`: Keras' fault-tolerance
+  callbacks made to work for GANs (which log no ``loss``, and have two
+  optimizers and random-generator states to restore).
+- :class:`TimeLimit`: a fixed wall-clock budget.
+"""
 
 import os
+import shutil
 import time
 
 import keras
@@ -256,3 +265,240 @@ class TimeLimit(keras.callbacks.Callback):
         self.steps = self._steps_before_epoch + batch + 1
         if time.monotonic() - self._start >= self.seconds:
             self.model.stop_training = True
+
+
+def _non_finite(logs):
+    """``{name: value}`` of the non-finite scalars in ``logs`` (values may be arrays)."""
+    bad = {}
+    for name, value in (logs or {}).items():
+        value = np.asarray(value, dtype="float64").ravel()
+        if value.size and not np.all(np.isfinite(value)):
+            bad[name] = float(value[~np.isfinite(value)][0])
+    return bad
+
+
+class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
+    """Stops ``fit()`` as soon as any logged loss is NaN or infinite.
+
+    Keras' ``TerminateOnNaN`` watches only ``logs["loss"]``, which a GAN
+    never logs (it reports ``d_loss``, ``g_loss``, ...), so it never fires
+    here. This one checks every value that ``train_step`` reports, after
+    every execution of it, and says which value went bad by which step.
+    Together with :class:`BackupAndRestore` the last good backup is kept.
+
+    Args:
+        raise_error: raise ``RuntimeError`` instead of stopping gracefully.
+
+    Attributes:
+        stopped_step: the generator step by which a value went bad, or None.
+        non_finite: ``{name: value}`` of the values that went bad.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from keras_gans.models import Toy1DGAN
+    >>> gan = Toy1DGAN()
+    >>> gan.compile(keras.optimizers.SGD(1e38), keras.optimizers.SGD(1e38))
+    >>> stop = TerminateOnNaN()
+    >>> _ = gan.fit(np.full((64, 1), 4.0, "float32"), batch_size=8, epochs=50,
+    ...             callbacks=[stop], verbose=0)  # doctest: +ELLIPSIS
+    Step ...: non-finite ... training stopped.
+    >>> stop.stopped_step is not None
+    True
+    """
+
+    def __init__(self, raise_error=False):
+        super().__init__(raise_error=raise_error)
+        self.stopped_step = None
+        self.non_finite = {}
+
+    def on_train_begin(self, logs=None):
+        self.stopped_step, self.non_finite = None, {}
+
+    def on_batch_end(self, batch, logs=None):
+        bad = _non_finite(logs)
+        if not bad:
+            return
+        step = getattr(self.model, "steps_trained", batch + 1)
+        values = ", ".join(f"{name}={value}" for name, value in bad.items())
+        message = f"Step {step}: non-finite {values} (epoch means); training stopped."
+        if self.raise_error:
+            raise RuntimeError(message)
+        print(message, flush=True)
+        self.stopped_step, self.non_finite = step, bad
+        self.model.stop_training = True
+
+
+class BackupAndRestore(keras.callbacks.Callback):
+    """Backs a GAN up at every epoch end, so an interrupted ``fit()`` resumes exactly.
+
+    Keras' ``BackupAndRestore``, made right for GANs:
+
+    - **Everything is saved**: both networks (batch-norm statistics
+      included), both optimizers' state and the layers' random-generator
+      states (``Dropout``'s, which Keras' weights file leaves out), with a
+      ``tf.train.Checkpoint`` of the model.
+    - **Atomic**: ``tf.train.CheckpointManager`` writes the new backup's
+      files, then switches its ``checkpoint`` index file in one rename, and
+      keeps the last ``max_to_keep``; a crash or ``kill -9`` mid-write leaves
+      the previous backup loadable. (Keras' callback rewrites one file in
+      place.)
+    - **Only good states**: an epoch whose logs or weights hold a NaN or
+      infinity is not backed up, and the backups are kept when training
+      stops that way (Keras' would back up the diverged weights and then
+      delete the directory).
+    - **Exact resume**: :meth:`keras_gans.models.GAN.fit` restores the
+      newest backup before reading any data, starts at its epoch and skips
+      the data batches the interrupted run consumed. With a ``seed`` on the
+      model and a seeded ``tf.data`` stream with ``steps_per_epoch`` (what
+      the CLI uses), the resumed run ends with the same weights as one that
+      was never interrupted. It prints ``Resumed from step N``.
+
+    Backups are taken at epoch ends (as Keras' default): choose
+    ``steps_per_epoch`` for how much work an interruption may cost.
+
+    Args:
+        backup_dir: directory of the backups; created when first needed.
+        max_to_keep: how many of the newest backups to keep (>= 1).
+        delete_checkpoint: delete the backups when ``fit()`` completes
+            normally (Keras' default). Set False to keep them.
+
+    Example:
+
+    >>> import tempfile
+    >>> from keras_gans import data
+    >>> from keras_gans.models import Toy1DGAN
+    >>> backup_dir = tempfile.mkdtemp()
+    >>> def run():
+    ...     gan = Toy1DGAN(seed=0)
+    ...     gan.compile()
+    ...     gan.fit(data.gaussian_1d(seed=0), epochs=3, steps_per_epoch=20, verbose=0,
+    ...             callbacks=[BackupAndRestore(backup_dir, delete_checkpoint=False)])
+    ...     return gan
+    >>> _ = run()
+    >>> _ = run()  # nothing left to do: all 3 epochs are backed up
+    Resumed from step 60 (epoch 3) of the backup in ...
+    """
+
+    def __init__(self, backup_dir, max_to_keep=2, delete_checkpoint=True):
+        super().__init__()
+        if not backup_dir:
+            raise ValueError(f"Expected a backup directory, received {backup_dir!r}.")
+        if not (isinstance(max_to_keep, int) and max_to_keep >= 1):
+            raise ValueError(f"Expected max_to_keep >= 1, received {max_to_keep!r}.")
+        self.backup_dir = os.fspath(backup_dir)
+        self.max_to_keep = max_to_keep
+        self.delete_checkpoint = delete_checkpoint
+        self.skipped_non_finite = False
+        self._manager = None
+        self._restored = False
+
+    def set_model(self, model):
+        if model is not getattr(self, "_model", None):
+            self._manager, self._restored = None, False
+        super().set_model(model)
+
+    def _checkpoint_manager(self):
+        """The ``CheckpointManager`` of the model's state and the run's position."""
+        if self._manager is None:
+            import tensorflow as tf
+
+            weights = {id(weight) for weight in self.model.weights}
+            self._position = {"epoch": tf.Variable(0, dtype=tf.int64, trainable=False),
+                              "batches": tf.Variable(0, dtype=tf.int64, trainable=False)}
+            checkpoint = tf.train.Checkpoint(
+                model=self.model,
+                # Variables that are not weights: random-generator states.
+                random_states=[v.value for v in self.model.variables if id(v) not in weights],
+                **self._position,
+            )
+            self._manager = tf.train.CheckpointManager(checkpoint, self.backup_dir,
+                                                       max_to_keep=self.max_to_keep)
+        return self._manager
+
+    @property
+    def latest(self):
+        """Path prefix of the newest backup, or None."""
+        import tensorflow as tf
+
+        return tf.train.latest_checkpoint(self.backup_dir)
+
+    def restore(self):
+        """Loads the newest backup into the model, if there is one.
+
+        Returns:
+            ``(epoch, batches)``: the epochs completed and the data batches
+            consumed by the interrupted run; ``(0, 0)`` without a backup.
+
+        Raises:
+            ValueError: the backup was written by a different model.
+        """
+        self._restored = True
+        manager = self._checkpoint_manager()
+        latest = self.latest
+        if latest is None:
+            return 0, 0
+        try:
+            self._check_shapes(latest)  # before any variable is assigned
+            manager.checkpoint.restore(latest).assert_existing_objects_matched()
+        except (AssertionError, ValueError) as error:
+            raise ValueError(
+                f"Expected the backup in {self.backup_dir} to hold this model's state, received "
+                f"one that does not match it ({str(error).splitlines()[0]}). Use another "
+                "backup directory for a different model."
+            ) from None
+        epoch, batches = (int(self._position[key].numpy()) for key in ("epoch", "batches"))
+        step = getattr(self.model, "steps_trained", "?")
+        print(
+            f"Resumed from step {step} (epoch {epoch}) of the backup in {self.backup_dir}.",
+            flush=True)
+        return epoch, batches
+
+    def _check_shapes(self, latest):
+        """Raises ``ValueError`` if the backup lacks a variable of one of this model's shapes.
+
+        Run before restoring, so a backup of another architecture is refused
+        before any variable is assigned.
+        """
+        import collections
+
+        import tensorflow as tf
+
+        saved = collections.Counter(
+            tuple(shape) for key, shape in
+            tf.train.load_checkpoint(latest).get_variable_to_shape_map().items()
+            if key.endswith(".ATTRIBUTES/VARIABLE_VALUE"))
+        missing = collections.Counter(tuple(w.shape) for w in self.model.weights) - saved
+        if missing:
+            raise ValueError(f"it has no weights of shapes {sorted(missing)}")
+
+    def on_train_begin(self, logs=None):
+        self.skipped_non_finite = False
+        if not self._restored:  # fit() of a model other than keras_gans' GAN
+            epoch, _ = self.restore()
+            self.model._initial_epoch = epoch or None  # Keras' BackupAndRestore does the same
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._batches_in_epoch = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._batches_in_epoch = batch + 1  # `batch`: index of the execution's last step
+
+    def on_epoch_end(self, epoch, logs=None):
+        manager = self._checkpoint_manager()
+        self._position["batches"].assign_add(self._batches_in_epoch)
+        bad = _non_finite(logs) or _non_finite(
+            {weight.path: weight for weight in self.model.weights})
+        if bad:
+            self.skipped_non_finite = True
+            print(
+                f"Epoch {epoch + 1}: not backed up (non-finite {', '.join(sorted(bad))}); the "
+                f"last good backup is kept: {self.latest}.", flush=True)
+            return
+        self._position["epoch"].assign(epoch + 1)
+        manager.save(checkpoint_number=epoch + 1)
+
+    def on_train_end(self, logs=None):
+        self._restored = False  # the next fit() restores again
+        if self.delete_checkpoint and not self.skipped_non_finite:
+            shutil.rmtree(self.backup_dir, ignore_errors=True)

@@ -8,6 +8,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sys
 
 from keras_gans.data import IMAGE_DATASETS
@@ -75,14 +76,18 @@ def build_parser():
         "train",
         help="train a GAN variant",
         description="Train a GAN variant with model.fit(); writes model.keras, plots and "
-        "metrics.json to --output and prints the final metrics as JSON on the last line.",
+        "metrics.json to --output and prints the final metrics as JSON on the last line. "
+        "Backs up at every epoch end: if interrupted (even by kill -9), the same command "
+        "with the same --output resumes from the last backup (with --seed, to the same "
+        "weights as an uninterrupted run). Stops with an error if a loss becomes NaN.",
     )
     variants = train.add_subparsers(dest="variant", required=True, metavar="VARIANT")
     for variant in VARIANTS.values():
         sub = variants.add_parser(variant.name, help=variant.summary, description=variant.summary)
         _add_run_arguments(sub, variant)
         sub.add_argument("--output", default=None,
-                         help=f"directory for the results (default: a new runs/{variant.name}*)")
+                         help=f"directory for the results (default: a new runs/{variant.name}*); "
+                         "one holding an interrupted run is resumed")
         sub.add_argument("--optimizer", choices=OPTIMIZERS, default="default",
                          help="optimizer of both networks (default: the variant's own)")
         sub.add_argument("--learning-rate", type=_positive_float, default=None,
@@ -205,30 +210,77 @@ def _check_export_dir(export_dir):
                          f"{export_dir!r}.") from None
 
 
-def _new_output_dir(requested, variant_name):
-    """Returns an output directory that holds no earlier results.
+#: ``train`` arguments that do not change the trained weights: a run may be
+#: resumed with other values of these (e.g. on another number of devices).
+NOT_TRAINING_ARGUMENTS = ("command", "argv", "output", "verbose", "export_dir", "strategy",
+                          "animate", "animate_every", "download", "eval_samples")
+RUN_RECORD = "run.json"
+BACKUP_DIR = "backup"
 
-    An explicit ``--output`` that already holds a ``model.keras`` is refused
-    (nothing a user saved is overwritten); the default picks a fresh
-    ``runs/NAME``, ``runs/NAME-2``, ...
+
+def training_arguments(args):
+    """The arguments of a ``train`` command that decide its weights (recorded in run.json)."""
+    return {key: value for key, value in sorted(vars(args).items())
+            if key not in NOT_TRAINING_ARGUMENTS}
+
+
+def _output_dir(args, variant_name):
+    """Returns ``(directory, resuming)`` for the results of ``train``.
+
+    - An ``--output`` that holds a finished run (``model.keras``) is refused:
+      nothing a user saved is overwritten.
+    - An ``--output`` that holds the backups of an interrupted run is resumed,
+      provided the training arguments are those recorded in its ``run.json``.
+    - Otherwise a new directory: ``--output`` or a fresh ``runs/NAME``,
+      ``runs/NAME-2``, ...
     """
+    from keras_gans import saving
+
+    requested = args.output
     if requested:
+        if os.path.exists(requested) and not os.path.isdir(requested):
+            raise SystemExit(f"error: --output {requested} exists and is not a directory.")
         if os.path.exists(os.path.join(requested, "model.keras")):
             raise SystemExit(
                 f"error: --output {requested} already holds a model.keras from an earlier "
                 "run; choose another directory (nothing was overwritten)."
             )
-        if os.path.exists(requested) and not os.path.isdir(requested):
-            raise SystemExit(f"error: --output {requested} exists and is not a directory.")
-        os.makedirs(requested, exist_ok=True)
-        return requested
-    base, suffix = os.path.join("runs", variant_name), 1
-    path = base
-    while os.path.exists(path):
-        suffix += 1
-        path = f"{base}-{suffix}"
-    os.makedirs(path)
-    return path
+        if os.path.exists(os.path.join(requested, BACKUP_DIR, "checkpoint")):
+            _check_same_training(requested, args)
+            return requested, True
+        path = requested
+    else:
+        base, suffix = os.path.join("runs", variant_name), 1
+        path = base
+        while os.path.exists(path):
+            suffix += 1
+            path = f"{base}-{suffix}"
+    os.makedirs(path, exist_ok=True)
+    saving.write_json(os.path.join(path, RUN_RECORD),
+                      {"command": ["python", "-m", "keras_gans", *getattr(args, "argv", [])],
+                       "arguments": training_arguments(args)})
+    return path, False
+
+
+def _check_same_training(output, args):
+    """Refuses to resume the run in ``output`` with training arguments other than its own."""
+    record = os.path.join(output, RUN_RECORD)
+    if not os.path.isfile(record):
+        raise SystemExit(f"error: --output {output} holds backups but no {RUN_RECORD}, so it "
+                         "cannot be checked that this command continues that run; use another "
+                         "--output (nothing was changed).")
+    with open(record, encoding="utf-8") as file:
+        recorded = json.load(file)["arguments"]
+    current = json.loads(json.dumps(training_arguments(args)))  # tuples -> lists, as recorded
+    differences = "; ".join(f"{key}: {recorded.get(key)!r} -> {current.get(key)!r}"
+                            for key in sorted(set(recorded) | set(current))
+                            if recorded.get(key) != current.get(key))
+    if differences:
+        raise SystemExit(
+            f"error: --output {output} holds an interrupted run with other training arguments "
+            f"({differences}). Expected the same arguments to resume it; use another --output "
+            "to start afresh (nothing was changed)."
+        )
 
 
 def make_optimizers(name, learning_rate):
@@ -252,7 +304,7 @@ def train(args):
     import keras
     import tensorflow as tf
 
-    from keras_gans import callbacks, distribute, plotting
+    from keras_gans import callbacks, distribute, plotting, saving
 
     options = {option.dest: getattr(args, option.dest) for option in variant.options}
     options.update(variant.data_options(getattr(args, "dataset", None)))
@@ -279,8 +331,19 @@ def train(args):
     if chief:
         _check_export_dir(args.export_dir)
     # Non-chief workers of a multi-worker run train in lockstep and write nothing.
-    output = _new_output_dir(args.output, variant.name) if chief else None
-    fit_callbacks = [keras.callbacks.TerminateOnNaN()]
+    output, resuming = _output_dir(args, variant.name) if chief else (None, False)
+    non_finite_stop = callbacks.TerminateOnNaN()
+    fit_callbacks = [non_finite_stop]
+    backup = None
+    if chief and not distribute.is_multi_worker(strategy):
+        # Every epoch end; rerunning the same command resumes from the newest one.
+        backup = callbacks.BackupAndRestore(os.path.join(output, BACKUP_DIR),
+                                            delete_checkpoint=False)
+        fit_callbacks.append(backup)
+        if not resuming:
+            again = "this command" if args.output else f"this command with --output {output}"
+            print(f"Backing up to {backup.backup_dir} at every epoch end; if interrupted, "
+                  f"run {again} to resume.", flush=True)
     quality = None
     if variant.data == "gaussian_1d":
         fit_callbacks.append(callbacks.Gaussian1DMetrics())
@@ -305,6 +368,15 @@ def train(args):
     verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
     history = model.fit(dataset, epochs=args.epochs, steps_per_epoch=args.steps // args.epochs,
                         callbacks=fit_callbacks, verbose=verbose)
+    if non_finite_stop.stopped_step is not None:
+        where = (f"the last good backup ({backup.latest}) is intact" if backup and backup.latest
+                 else "no epoch finished before it, so there is no backup")
+        raise SystemExit(
+            f"error: training diverged: {', '.join(sorted(non_finite_stop.non_finite))} became "
+            f"non-finite by step {non_finite_stop.stopped_step}; nothing was saved and {where}. "
+            "Lower the learning rates (--optimizer/--learning-rate) and start afresh with a new "
+            "--output."
+        )
     metrics = {name: float(values[-1]) for name, values in history.history.items()}
     if any(getattr(opt, "use_ema", False) for opt in (model.g_optimizer, model.d_optimizer)):
         # fit() swapped in the averaged weights after the last epoch's metrics: measure again.
@@ -325,14 +397,15 @@ def train(args):
         summary["reference"] = quality.reference
     if not chief:
         return summary
-    model.save(os.path.join(output, "model.keras"))
+    saving.save_model(model, os.path.join(output, "model.keras"), overwrite=False)
     if variant.data == "gaussian_1d":
         plotting.plot_toy1d(model, path=os.path.join(output, "distribution.png"),
                             batch_size=args.batch_size)
     if args.export_dir:
         summary["export"] = model.export_generator(args.export_dir, export_metadata(summary))
-    with open(os.path.join(output, "metrics.json"), "w", encoding="utf-8") as file:
-        json.dump(summary, file, indent=2)
+    saving.write_json(os.path.join(output, "metrics.json"), summary, overwrite=False)
+    if backup is not None:  # model.keras now holds all of it
+        shutil.rmtree(backup.backup_dir, ignore_errors=True)
     return summary
 
 
@@ -449,14 +522,17 @@ def train_classifier(args):
         classifier, accuracy = evaluation.train_classifier(args.dataset, args.epochs, seed=args.seed)
     except FileNotFoundError as error:
         raise SystemExit(f"error: {error}") from None
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    classifier.save(path)
+    from keras_gans import saving
+
+    saving.save_model(classifier, path, overwrite=False)
     return {"dataset": args.dataset, "test_accuracy": accuracy, "output": path}
 
 
 def main(argv=None):
     """Entry point of ``python -m keras_gans`` and the ``keras-gans`` script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv
     if args.command == "list":
         for variant in VARIANTS.values():
             print(f"{variant.name:10s} {variant.summary}")

@@ -177,7 +177,7 @@ class GANHyperModel(keras_tuner.HyperModel):
             keras_tuner.errors.FailedTrialError: the losses became NaN or
                 infinite; the tuner records the trial as failed and goes on.
         """
-        callbacks = [self.quality_callback(), keras.callbacks.TerminateOnNaN(),
+        callbacks = [self.quality_callback(), gan_callbacks.TerminateOnNaN(),
                      *(callbacks or [])]
         history = model.fit(*args, callbacks=callbacks, **kwargs)
         for name, values in history.history.items():

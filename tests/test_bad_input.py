@@ -85,3 +85,16 @@ def test_conditional_generate_checks_the_latent_width():
     with pytest.raises(ValueError, match=r"Expected z of shape \(2, 16\).*received shape \(2, 5\)"):
         gan.generate([0, 1], z=np.zeros((2, 5), "float32"))
     assert gan.generate([0, 1], z=np.zeros((2, 16), "float32")).shape == (2, 28, 28, 1)
+
+
+@pytest.mark.parametrize("count", [0, -1, 2.5, True])
+def test_generate_needs_a_positive_sample_count(count):
+    with pytest.raises(ValueError, match=f"num_samples to be a positive integer, received {count!r}"):
+        Toy1DGAN().generate(count)
+    assert Toy1DGAN().generate(np.int64(3)).shape == (3, 1)
+
+
+def test_a_generator_input_of_the_wrong_width_names_both_shapes():
+    gan = DCGAN(latent_dim=8, filters=4)
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 8\), found shape=\(2, 5\)"):
+        gan(np.zeros((2, 5), "float32"))

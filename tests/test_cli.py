@@ -92,12 +92,17 @@ def test_default_output_never_reuses_a_directory(tmp_path):
     (tmp_path / "runs" / "toy1d").mkdir(parents=True)
     cwd = os.getcwd()
     os.chdir(tmp_path)
+    args = cli.build_parser().parse_args(["train", "toy1d"])
     try:
-        first = cli._new_output_dir(None, "toy1d")
-        second = cli._new_output_dir(None, "toy1d")
+        first = cli._output_dir(args, "toy1d")
+        second = cli._output_dir(args, "toy1d")
     finally:
         os.chdir(cwd)
-    assert (first, second) == (os.path.join("runs", "toy1d-2"), os.path.join("runs", "toy1d-3"))
+    assert (first, second) == ((os.path.join("runs", "toy1d-2"), False),
+                               (os.path.join("runs", "toy1d-3"), False))
+    # Each records the arguments a resume must repeat.
+    record = json.loads((tmp_path / "runs" / "toy1d-2" / "run.json").read_text())
+    assert record["arguments"]["steps"] == 5000 and "output" not in record["arguments"]
 
 
 @pytest.mark.parametrize("args, message", [

@@ -2,6 +2,7 @@
 
 import functools
 import math
+import numbers
 import threading
 import warnings
 
@@ -198,6 +199,11 @@ class GAN(keras.Model):
         >>> Toy1DGAN().generate(4).shape
         TensorShape([4, 1])
         """
+        if not isinstance(num_samples, numbers.Integral) or isinstance(num_samples, bool) \
+                or num_samples < 1:
+            raise ValueError(
+                f"Expected num_samples to be a positive integer, received {num_samples!r}."
+            )
         return self.generator(self.sample_noise(num_samples), training=False)
 
     # --------------------------------------------------------------- compile
@@ -395,6 +401,7 @@ class GAN(keras.Model):
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # datasets shuffle themselves
         self._fit_steps_per_execution(kwargs.get("steps_per_epoch"))
+        x = self._resume_from_backup(x, kwargs)
         history = super().fit(x, y, *args, **kwargs)
         # Keras finalizes only `self.optimizer`; an optimizer with
         # `use_ema=True` (Polyak averaging of the weights) ends here.
@@ -403,6 +410,41 @@ class GAN(keras.Model):
             if getattr(optimizer, "use_ema", False):
                 optimizer.finalize_variable_values(network.trainable_variables)
         return history
+
+    def _resume_from_backup(self, x, fit_kwargs):
+        """Restores a :class:`~keras_gans.callbacks.BackupAndRestore` backup before any data is read.
+
+        Sets ``initial_epoch`` to the backup's and, for a ``tf.data`` stream,
+        skips the batches the interrupted run consumed, so the resumed run
+        sees the data the uninterrupted one would have (the noise of a seeded
+        model is keyed by the restored step).
+        """
+        from keras_gans.callbacks import BackupAndRestore
+
+        backups = [c for c in fit_kwargs.get("callbacks") or [] if isinstance(c, BackupAndRestore)]
+        if not backups:
+            return x
+        backups[0].set_model(self)
+        epoch, batches = backups[0].restore()
+        if epoch:
+            fit_kwargs["initial_epoch"] = epoch
+            if isinstance(x, tf.data.Dataset):
+                x = x.skip(batches)
+        return x
+
+    def save(self, filepath, overwrite=True, **kwargs):
+        """``keras.Model.save``, written atomically.
+
+        The file is written beside ``filepath`` and moved into place in one
+        step: a crash mid-write leaves an existing file complete and loadable
+        (``ModelCheckpoint`` benefits too). ``overwrite=False`` raises
+        ``FileExistsError`` instead of replacing a file (Keras would ask).
+        """
+        from keras_gans import saving
+
+        if not str(filepath).endswith(".keras") or kwargs:
+            return super().save(filepath, overwrite=overwrite, **kwargs)
+        saving.save_model(self, filepath, overwrite=overwrite)
 
     def _maybe_symbolic_build(self, *args, **kwargs):
         """Skipped: networks, optimizers and metrics are all built already.
