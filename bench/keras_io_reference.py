@@ -7,6 +7,13 @@ networks: one ``train_step`` each, ``compile(d_optimizer, g_optimizer,
 loss_fn)``, real and fake images concatenated into one discriminator batch
 (keras-io's trick, label noise included), ``tf.reduce_mean`` losses, the
 Keras default ``steps_per_execution=1``. Not part of the package.
+
+Both networks are called with ``training=True``, as keras-io's WGAN-GP
+example does. keras-io's DCGAN and conditional GAN examples call them without
+it, and Keras 3 then runs dropout and batch norm in INFERENCE mode inside
+``train_step`` (no model call sets the training context there): less work,
+and a different algorithm (batch norm on never-updated moving statistics).
+``KerasIOGAN(..., training=None)`` reproduces that to measure the difference.
 """
 
 import keras
@@ -16,10 +23,11 @@ import tensorflow as tf
 class KerasIOGAN(keras.Model):
     """keras-io's DCGAN ``train_step`` (also used for the MLP vanilla GAN)."""
 
-    def __init__(self, discriminator, generator, latent_dim, conditional=False):
+    def __init__(self, discriminator, generator, latent_dim, conditional=False, training=True):
         super().__init__()
         self.discriminator, self.generator = discriminator, generator
         self.latent_dim, self.conditional = latent_dim, conditional
+        self.training_mode = training
         self.d_loss_metric = keras.metrics.Mean(name="d_loss")
         self.g_loss_metric = keras.metrics.Mean(name="g_loss")
 
@@ -27,15 +35,16 @@ class KerasIOGAN(keras.Model):
     def metrics(self):
         return [self.d_loss_metric, self.g_loss_metric]
 
-    def compile(self, d_optimizer, g_optimizer, loss_fn):
-        super().compile()
+    def compile(self, d_optimizer, g_optimizer, loss_fn, **kwargs):
+        super().compile(**kwargs)
         self.d_optimizer, self.g_optimizer, self.loss_fn = d_optimizer, g_optimizer, loss_fn
 
     def G(self, z, labels):
-        return self.generator([z, labels] if self.conditional else z)
+        return self.generator([z, labels] if self.conditional else z, training=self.training_mode)
 
     def D(self, x, labels):
-        return self.discriminator([x, labels] if self.conditional else x)
+        return self.discriminator([x, labels] if self.conditional else x,
+                                  training=self.training_mode)
 
     def train_step(self, data):
         real_images, labels = data if isinstance(data, tuple) else (data, None)
@@ -73,8 +82,8 @@ class KerasIOWGAN(keras.Model):
         self.discriminator, self.generator, self.latent_dim = discriminator, generator, latent_dim
         self.d_steps, self.gp_weight, self.clip_value = discriminator_extra_steps, gp_weight, clip_value
 
-    def compile(self, d_optimizer, g_optimizer):
-        super().compile()
+    def compile(self, d_optimizer, g_optimizer, **kwargs):
+        super().compile(**kwargs)
         self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
 
     def gradient_penalty(self, batch_size, real_images, fake_images):
@@ -111,15 +120,22 @@ class KerasIOWGAN(keras.Model):
         return {"d_loss": d_loss, "g_loss": g_loss}
 
 
-def reference_for(variant_name, gan):
-    """The keras-io-style model around ``gan``'s networks, compiled with the same optimizers."""
+def reference_for(variant_name, gan, steps_per_execution=1, training=True):
+    """The keras-io-style model around ``gan``'s networks, compiled with the same optimizers.
+
+    ``steps_per_execution`` is keras-io's (Keras' default, 1) unless given;
+    ``training=None`` calls the networks of the non-Wasserstein models as
+    keras-io's DCGAN example does (see the module docstring).
+    """
     d_opt, g_opt = gan.default_optimizers()
     if variant_name in ("wgan", "wgan_gp"):
         model = KerasIOWGAN(gan.discriminator, gan.generator, gan.latent_dim,
                             gan.discriminator_steps, getattr(gan, "gradient_penalty_weight", 10.0),
                             clip_value=gan.clip_value if variant_name == "wgan" else None)
-        model.compile(d_opt, g_opt)
+        model.compile(d_opt, g_opt, steps_per_execution=steps_per_execution)
     else:
-        model = KerasIOGAN(gan.discriminator, gan.generator, gan.latent_dim, gan.conditional)
-        model.compile(d_opt, g_opt, keras.losses.BinaryCrossentropy(from_logits=True))
+        model = KerasIOGAN(gan.discriminator, gan.generator, gan.latent_dim, gan.conditional,
+                           training)
+        model.compile(d_opt, g_opt, keras.losses.BinaryCrossentropy(from_logits=True),
+                      steps_per_execution=steps_per_execution)
     return model

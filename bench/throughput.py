@@ -29,6 +29,9 @@ from keras_gans.variants import VARIANTS  # noqa: E402
 from keras_io_reference import reference_for  # noqa: E402
 
 IMAGE_VARIANTS = [name for name, variant in VARIANTS.items() if variant.data == "images"]
+#: Steps per timed epoch of ``interleaved_rates``: a few seconds of each variant on 2 cores,
+#: a multiple of its ``steps_per_execution``.
+TIMED_STEPS = {"toy1d": 3000, "vanilla": 200, "dcgan": 60, "cdcgan": 60, "wgan": 30, "wgan_gp": 30}
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -44,11 +47,79 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self._start)
 
 
+class StepTimer(keras.callbacks.Callback):
+    """Records (steps done in the epoch, wall time) after every execution of ``train_step``.
+
+    :meth:`rate` is the throughput between the END of the epoch's first execution
+    and the end of its last: ``fit()``'s own set-up, the data iterator's start
+    (filling a shuffle buffer) and tracing fall outside the timed window, while
+    the Python loop, callbacks and data pipeline of every later step are in it.
+    """
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.marks = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        # ``batch`` is the index of the execution's last step in this epoch.
+        self.marks.append((batch + 1, time.perf_counter()))
+
+    def rate(self, batch_size):
+        """Samples per second over all executions after the first."""
+        (first_step, first_time), (last_step, last_time) = self.marks[0], self.marks[-1]
+        if last_step == first_step:
+            raise ValueError("Time at least two executions per epoch (steps > steps_per_execution).")
+        return (last_step - first_step) * batch_size / (last_time - first_time)
+
+
+def interleaved_rates(runs, steps, rounds):
+    """Samples/s of several ``fit()`` set-ups measured in alternation.
+
+    Each run is ``(label, model, dataset, batch_size)``. After one warm-up
+    epoch each (tracing), ``rounds`` rounds fit every model for one epoch of
+    ``steps`` steps in turn, so that a load change on a shared machine hits all
+    runs alike; returns ``{label: [samples/s per round]}`` (see
+    :class:`StepTimer` for what is timed).
+    """
+    timer = StepTimer()
+    for _, model, dataset, _ in runs:
+        model.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
+    rates = {label: [] for label, *_ in runs}
+    for _ in range(rounds):
+        for label, model, dataset, batch_size in runs:
+            model.fit(dataset, epochs=1, steps_per_epoch=steps, callbacks=[timer], verbose=0)
+            rates[label].append(timer.rate(batch_size))
+    return rates
+
+
 def images_per_second(model, dataset, steps, batch_size):
     """Images/s of the second of two ``steps``-step epochs (the first traces)."""
     timer = EpochTimer()
     model.fit(dataset, epochs=2, steps_per_epoch=steps, callbacks=[timer], verbose=0)
     return steps * batch_size / timer.seconds[-1]
+
+
+def build_ours(name, dataset_name="mnist", seed=0, steps_per_execution=None):
+    """Variant ``name`` at its defaults, compiled (``steps_per_execution`` overrides its own)."""
+    variant = VARIANTS[name]
+    keras.utils.set_random_seed(seed)
+    gan = variant.build(**variant.data_options(dataset_name))
+    gan.compile(steps_per_execution=steps_per_execution or variant.steps_per_execution)
+    return gan
+
+
+def build_reference(name, dataset_name="mnist", seed=0, steps_per_execution=1, training=True):
+    """The keras-io-style model around fresh copies of variant ``name``'s networks."""
+    variant = VARIANTS[name]
+    keras.utils.set_random_seed(seed)
+    return reference_for(name, variant.build(**variant.data_options(dataset_name)),
+                         steps_per_execution, training)
+
+
+def per_round_note(name, rates):
+    """An HTML comment listing every round's samples/s of every run."""
+    return f"<!-- {name} per round: " + "; ".join(
+        f"{label}: {', '.join(f'{value:.0f}' for value in values)}"
+        for label, values in rates.items()) + " -->"
 
 
 def keras_io_dataset(dataset_name, batch_size, conditional):
@@ -74,16 +145,13 @@ def main(argv=None):
     print("| --- | --- | --- | --- | --- |")
     for name in args.variants:
         variant = VARIANTS[name]
-        keras.utils.set_random_seed(0)
-        gan = variant.build()
-        gan.compile(steps_per_execution=variant.steps_per_execution)
         ours = images_per_second(
-            gan, data.load_images(args.dataset, "train", variant.batch_size, repeat=True, seed=0),
+            build_ours(name, args.dataset),
+            data.load_images(args.dataset, "train", variant.batch_size, repeat=True, seed=0),
             args.steps, variant.batch_size)
-        keras.utils.set_random_seed(0)
-        reference = reference_for(name, variant.build())
         theirs = images_per_second(
-            reference, keras_io_dataset(args.dataset, variant.batch_size, variant.conditional),
+            build_reference(name, args.dataset),
+            keras_io_dataset(args.dataset, variant.batch_size, variant.conditional),
             args.steps, variant.batch_size)
         print(f"| {name} | {variant.batch_size} | {ours:.0f} | {theirs:.0f} | "
               f"{ours / theirs:.2f} |", flush=True)

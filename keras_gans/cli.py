@@ -72,18 +72,14 @@ def build_parser():
     export.add_argument("model", metavar="MODEL.keras", help="a model saved by train or model.save")
     export.add_argument("--to", required=True, metavar="DIR",
                         help="TF Serving model base path, e.g. saved_models/dcgan_mnist")
-    train = commands.add_parser(
-        "train",
-        help="train a GAN variant",
-        description="Train a GAN variant with model.fit(); writes model.keras, plots and "
-        "metrics.json to --output and prints the final metrics as JSON on the last line. "
-        "Backs up at every epoch end: if interrupted (even by kill -9), the same command "
-        "with the same --output resumes from the last backup (with --seed, to the same "
-        "weights as an uninterrupted run). Stops with an error if a loss becomes NaN.",
-    )
-    variants = train.add_subparsers(dest="variant", required=True, metavar="VARIANT")
-    for variant in VARIANTS.values():
-        sub = variants.add_parser(variant.name, help=variant.summary, description=variant.summary)
+    for variant, sub in _variant_parsers(
+        commands, "train", "train a GAN variant",
+        "Train a GAN variant with model.fit(); writes model.keras, plots and metrics.json to "
+        "--output and prints the final metrics as JSON on the last line. Backs up at every "
+        "epoch end: if interrupted (even by kill -9), the same command with the same --output "
+        "resumes from the last backup (with --seed, to the same weights as an uninterrupted "
+        "run). Stops with an error if a loss becomes NaN.",
+    ):
         _add_run_arguments(sub, variant)
         sub.add_argument("--output", default=None,
                          help=f"directory for the results (default: a new runs/{variant.name}*); "
@@ -114,18 +110,14 @@ def build_parser():
                              help="also write training.gif (the seed's animation)")
             sub.add_argument("--animate-every", type=_positive_int, default=100,
                              help="generator steps between animation frames (default 100)")
-    tune = commands.add_parser(
-        "tune",
-        help="search a variant's learning rates with Keras Tuner",
-        description="Search the discriminator and generator learning rates (log scale) of a "
-        "variant with Keras Tuner, judged by sample quality (w1 for the toy, val_fcd or "
+    for variant, sub in _variant_parsers(
+        commands, "tune", "search a variant's learning rates with Keras Tuner",
+        "Search the discriminator and generator learning rates (log scale) of a variant with "
+        "Keras Tuner, judged by sample quality (w1 for the toy, val_fcd or "
         "val_conditional_accuracy for images). Trials are stored in --directory; running the "
         "same command again resumes the search. Prints the best hyperparameters and every "
         "trial as JSON; writes trials.json and trials.png beside the trials.",
-    )
-    variants = tune.add_subparsers(dest="variant", required=True, metavar="VARIANT")
-    for variant in VARIANTS.values():
-        sub = variants.add_parser(variant.name, help=variant.summary, description=variant.summary)
+    ):
         _add_run_arguments(sub, variant, steps_help="generator steps per trial")
         sub.add_argument("--tuner", choices=("random", "bayesian", "hyperband"),
                          default="bayesian", help="search algorithm (default bayesian)")
@@ -150,6 +142,15 @@ def build_parser():
         sub.add_argument("--verbose", type=int, choices=(0, 1, 2), default=0,
                          help="Keras progress output per trial (default 0)")
     return parser
+
+
+def _variant_parsers(commands, name, summary, description):
+    """Adds command ``name`` with one sub-command per variant; yields ``(variant, parser)``."""
+    command = commands.add_parser(name, help=summary, description=description)
+    variants = command.add_subparsers(dest="variant", required=True, metavar="VARIANT")
+    for variant in VARIANTS.values():
+        yield variant, variants.add_parser(variant.name, help=variant.summary,
+                                           description=variant.summary)
 
 
 def _add_run_arguments(sub, variant, steps_help="generator steps in total"):
