@@ -436,7 +436,9 @@ class BackupAndRestore(keras.callbacks.Callback):
         self._restored = True
         manager = self._checkpoint_manager()
         latest = self.latest
-        if latest is None:
+        if latest is None:  # a new run (also when this callback served an earlier fit())
+            for position in self._position.values():
+                position.assign(0)
             return 0, 0
         try:
             self._check_shapes(latest)  # before any variable is assigned

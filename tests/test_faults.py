@@ -136,6 +136,16 @@ def test_a_resumed_fit_ends_where_an_uninterrupted_one_does(variant, tmp_path):
     assert not tmp_path.exists()  # fit() completed: the backups are deleted (Keras' default)
 
 
+def test_a_backup_callback_reused_for_a_new_run_starts_it_from_zero(tmp_path):
+    gan, backup = _tiny("toy1d"), callbacks.BackupAndRestore(tmp_path)
+    gan.fit(_stream("toy1d"), epochs=2, steps_per_epoch=3, verbose=0, callbacks=[backup])
+    assert not tmp_path.exists()  # completed
+    with pytest.raises(KeyboardInterrupt):  # a second run of the same model and callback
+        gan.fit(_stream("toy1d"), epochs=2, steps_per_epoch=3, verbose=0,
+                callbacks=[backup, _Crash(1)])
+    assert backup.restore() == (1, 3)  # the first run's 6 batches are not carried over
+
+
 def _nan_at_batch(bad_batch, batch_size=8):
     """A seeded N(4, 0.5) stream whose batch ``bad_batch`` holds a NaN (finite before it)."""
     def batch(index):
