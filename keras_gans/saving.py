@@ -46,10 +46,10 @@ def atomic_path(path, overwrite=True):
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     name = os.path.basename(path)
-    extension = "".join(part for part in _extensions(name))
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=f".tmp{extension}",
-                                             dir=directory)
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{name}.", suffix=".tmp" + "".join(_extensions(name)), dir=directory)
     os.close(descriptor)
+    os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would make the result private
     try:
         yield temporary
         if overwrite:
@@ -71,6 +71,13 @@ def _extensions(name):
     """``"model.weights.h5"`` -> ``[".weights", ".h5"]``: what Keras reads formats from."""
     parts = name.split(".")[1:]
     return [f".{part}" for part in parts[-2:]] if parts else []
+
+
+def _umask():
+    """The process's umask (what ``open`` applies to new files)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _refuse_existing(path):

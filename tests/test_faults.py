@@ -276,5 +276,9 @@ def test_a_failed_save_leaves_the_previous_model_file_loadable(tmp_path, monkeyp
     monkeypatch.undo()
     assert path.read_bytes() == before and os.listdir(tmp_path) == ["gan.keras"]  # no debris
     assert isinstance(keras.models.load_model(path), Toy1DGAN)
+    # Written through a private temporary file, but readable as any new file is.
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
     with pytest.raises(FileExistsError, match="nothing was overwritten"):
         gan.save(path, overwrite=False)
