@@ -267,7 +267,7 @@ class TimeLimit(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def _non_finite(logs):
+def _non_finite_values(logs):
     """``{name: value}`` of the non-finite scalars in ``logs`` (values may be arrays)."""
     bad = {}
     for name, value in (logs or {}).items():
@@ -316,7 +316,7 @@ class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
         self.stopped_step, self.non_finite = None, {}
 
     def on_batch_end(self, batch, logs=None):
-        bad = _non_finite(logs)
+        bad = _non_finite_values(logs)
         if not bad:
             return
         step = getattr(self.model, "steps_trained", batch + 1)
@@ -489,7 +489,7 @@ class BackupAndRestore(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         manager = self._checkpoint_manager()
         self._position["batches"].assign_add(self._batches_in_epoch)
-        bad = _non_finite(logs) or _non_finite(
+        bad = _non_finite_values(logs) or _non_finite_values(
             {weight.path: weight for weight in self.model.weights})
         if bad:
             self.skipped_non_finite = True
