@@ -201,7 +201,7 @@ class SampleGrid(keras.callbacks.Callback):
 
     def figure(self):
         """The current grid as a matplotlib figure."""
-        images = self.model.G(self._z, self._labels, training=False)
+        images = self.model.sample(self._z, self._labels)
         names = self.label_names if self._labels is not None else None
         return plotting.image_grid(images.numpy(), rows=self._rows, row_labels=names)
 
@@ -403,13 +403,13 @@ class BackupAndRestore(keras.callbacks.Callback):
         if self._manager is None:
             import tensorflow as tf
 
-            weights = {id(weight) for weight in self.model.weights}
             self._position = {"epoch": tf.Variable(0, dtype=tf.int64, trainable=False),
                               "batches": tf.Variable(0, dtype=tf.int64, trainable=False)}
             checkpoint = tf.train.Checkpoint(
-                model=self.model,
-                # Variables that are not weights: random-generator states.
-                random_states=[v.value for v in self.model.variables if id(v) not in weights],
+                model=self.model,  # networks and optimizers
+                # Every variable by position, also those a checkpoint of the model does not
+                # reach: random-generator states, techniques' state (historical averages).
+                model_variables=[v.value for v in self.model.variables],
                 **self._position,
             )
             self._manager = tf.train.CheckpointManager(checkpoint, self.backup_dir,
@@ -427,8 +427,8 @@ class BackupAndRestore(keras.callbacks.Callback):
         """Loads the newest backup into the model, if there is one.
 
         Returns:
-            ``(epoch, batches)``: the epochs completed and the data batches
-            consumed by the interrupted run; ``(0, 0)`` without a backup.
+            ``(epoch, batches)``: the epochs completed and the real data
+            minibatches consumed by the interrupted run; ``(0, 0)`` without a backup.
 
         Raises:
             ValueError: the backup was written by a different model.
@@ -488,7 +488,9 @@ class BackupAndRestore(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         manager = self._checkpoint_manager()
-        self._position["batches"].assign_add(self._batches_in_epoch)
+        # Real minibatches: a GAN's training step takes k of them (GAN.real_batches).
+        per_step = getattr(self.model, "real_batches_per_step", 1)
+        self._position["batches"].assign_add(self._batches_in_epoch * per_step)
         bad = _non_finite_values(logs) or _non_finite_values(
             {weight.path: weight for weight in self.model.weights})
         if bad:

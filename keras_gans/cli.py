@@ -11,9 +11,10 @@ import os
 import shutil
 import sys
 
+from keras_gans import techniques
 from keras_gans.data import IMAGE_DATASETS
 from keras_gans.distribute import STRATEGIES
-from keras_gans.variants import VARIANTS
+from keras_gans.variants import VARIANTS, Recipe, batch_size_of
 
 OPTIMIZERS = ("default", "adam", "sgd", "rmsprop")
 
@@ -45,8 +46,11 @@ def build_parser():
         description="Train the classic GANs with Keras model.fit().",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("list", help="list the registered GAN variants",
-                        description="List the registered GAN variants.")
+    listing = commands.add_parser("list", help="list the registered GAN variants",
+                                  description="List the registered GAN variants and their "
+                                  "default recipes; with --techniques, the training techniques.")
+    listing.add_argument("--techniques", action="store_true",
+                         help="list the training techniques and their options instead")
     classifier = commands.add_parser(
         "train-classifier",
         help="train the evaluation classifier of an image data set",
@@ -85,7 +89,8 @@ def build_parser():
                          help=f"directory for the results (default: a new runs/{variant.name}*); "
                          "one holding an interrupted run is resumed")
         sub.add_argument("--optimizer", choices=OPTIMIZERS, default="default",
-                         help="optimizer of both networks (default: the variant's own)")
+                         help="optimizer of both networks (default: the recipe's, or with "
+                         "--paper the paper's)")
         sub.add_argument("--learning-rate", type=_positive_float, default=None,
                          help="learning rate of both optimizers (with --optimizer)")
         sub.add_argument("--steps-per-execution", type=_positive_int,
@@ -133,6 +138,12 @@ def build_parser():
         sub.add_argument("--tune-beta-1", action="store_true", help="also search Adam's beta_1")
         sub.add_argument("--tune-k", action="store_true",
                          help="also search the discriminator steps k / n_critic")
+        searchable = [option.name for cls in techniques.applicable(variant.model_class)
+                      for option in cls.options if option.search]
+        sub.add_argument("--tune-techniques", nargs="+", default=(), choices=searchable,
+                         metavar="OPTION",
+                         help="also search these technique weights on their log ranges: "
+                         + ", ".join(searchable))
         sub.add_argument("--directory", default="tuning",
                          help="where Keras Tuner keeps the trials (default tuning/)")
         sub.add_argument("--project-name", default=None,
@@ -161,9 +172,13 @@ def _add_run_arguments(sub, variant, steps_help="generator steps in total"):
                      help="epochs the steps are split into; metrics and callbacks run "
                      f"at epoch ends (default {variant.epochs} when it divides --steps, "
                      "else 1)")
-    sub.add_argument("--batch-size", type=_positive_int, default=variant.batch_size,
-                     help=f"real samples per step, over all replicas (default "
-                     f"{variant.batch_size})")
+    sub.add_argument("--batch-size", type=_positive_int, default=None,
+                     help="real samples per minibatch m, over all replicas; a step takes k "
+                     f"minibatches (default {batch_size_of(variant.name)}; with --paper "
+                     f"{batch_size_of(variant.name, paper=True)})")
+    sub.add_argument("--paper", action="store_true",
+                     help="the paper's settings (networks, optimizers, no extra techniques) "
+                     f"instead of the recipe: {variant.recipe.describe()}")
     sub.add_argument("--seed", type=int, default=None,
                      help="random seed; with it a CPU run is reproducible: same weights, same digest")
     if variant.data == "images":
@@ -175,6 +190,40 @@ def _add_run_arguments(sub, variant, steps_help="generator steps in total"):
                          help="generated images per quality evaluation (default 2000)")
     for option in variant.options:
         sub.add_argument(*option.flags, dest=option.dest, **option.kwargs)
+    _add_technique_arguments(sub, variant)
+
+
+def _add_technique_arguments(sub, variant):
+    """One flag per option of every technique that applies to the variant, from its declaration."""
+    group = sub.add_argument_group(
+        "training techniques", "Options of keras_gans.techniques (default: the recipe's value, "
+        "else off); see `python -m keras_gans list --techniques`.")
+    for cls in techniques.applicable(variant.model_class):
+        for option in cls.options:
+            recipe_value = variant.recipe.options.get(option.name)
+            shown = f"; recipe: {recipe_value}" if recipe_value is not None else ""
+            kwargs = dict(dest=option.name, default=None, help=f"{option.help} [{cls.paper}{shown}]")
+            if option.kind is bool:
+                kwargs["action"] = argparse.BooleanOptionalAction
+            else:
+                kwargs["type"] = option.kind
+                kwargs["metavar"] = option.kind.__name__.upper()
+            group.add_argument(option.flag, **kwargs)
+
+
+def model_options(args, variant):
+    """The build options of ``args``: the recipe's (unless ``--paper``), then explicit flags.
+
+    Flags left out are None and do not override; image variants also get
+    the data set's image shape and classes.
+    """
+    options = {} if args.paper else dict(variant.recipe.options)
+    dests = [option.dest for option in variant.options]
+    dests += [option.name for cls in techniques.applicable(variant.model_class)
+              for option in cls.options]
+    options.update({dest: getattr(args, dest) for dest in dests if getattr(args, dest) is not None})
+    options.update(variant.data_options(getattr(args, "dataset", None)))
+    return options
 
 
 def _steps_and_epochs(args, variant):
@@ -193,9 +242,14 @@ def _load_data(args, variant):
     from keras_gans import data
 
     if variant.data == "images":
-        return data.load_images(args.dataset, "train", args.batch_size, repeat=True,
+        return data.load_images(args.dataset, "train", minibatch_size(args, variant), repeat=True,
                                 seed=args.seed, download=args.download)
-    return data.gaussian_1d(batch_size=args.batch_size, seed=args.seed)
+    return data.gaussian_1d(batch_size=minibatch_size(args, variant), seed=args.seed)
+
+
+def minibatch_size(args, variant):
+    """``--batch-size``, or the recipe's (with ``--paper`` the variant's) minibatch size."""
+    return args.batch_size or batch_size_of(variant.name, args.paper)
 
 
 def _check_export_dir(export_dir):
@@ -284,14 +338,18 @@ def _check_same_training(output, args):
         )
 
 
-def make_optimizers(name, learning_rate):
-    """``(d_optimizer, g_optimizer)`` for ``--optimizer``/``--learning-rate``; Nones mean defaults."""
+def make_optimizers(name, learning_rate, recipe=Recipe()):
+    """``(d_optimizer, g_optimizer)`` for ``--optimizer``/``--learning-rate``.
+
+    ``default`` is the recipe's optimizers, or ``(None, None)`` (the model's,
+    i.e. the paper's) when it has none.
+    """
     import keras
 
     if name == "default":
         if learning_rate is not None:
             raise SystemExit("error: --learning-rate needs --optimizer (adam, sgd or rmsprop).")
-        return None, None
+        return recipe.make_optimizers()
     classes = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
                "rmsprop": keras.optimizers.RMSprop}
     kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}
@@ -307,15 +365,15 @@ def train(args):
 
     from keras_gans import callbacks, distribute, plotting, saving
 
-    options = {option.dest: getattr(args, option.dest) for option in variant.options}
-    options.update(variant.data_options(getattr(args, "dataset", None)))
+    options = model_options(args, variant)
     # Build (and so validate) everything before creating files or training.
     try:
         # First: MultiWorkerMirroredStrategy must exist before any other op.
         strategy = distribute.get_strategy(args.strategy)
         if args.mixed_precision:
             keras.mixed_precision.set_global_policy("mixed_float16")
-        d_optimizer, g_optimizer = make_optimizers(args.optimizer, args.learning_rate)
+        d_optimizer, g_optimizer = make_optimizers(
+            args.optimizer, args.learning_rate, Recipe() if args.paper else variant.recipe)
         if args.seed is not None:
             # Reproducible: seeded initializers, data order and noise, and ops that
             # pick deterministic kernels.
@@ -401,7 +459,7 @@ def train(args):
     saving.save_model(model, os.path.join(output, "model.keras"), overwrite=False)
     if variant.data == "gaussian_1d":
         plotting.plot_toy1d(model, path=os.path.join(output, "distribution.png"),
-                            batch_size=args.batch_size)
+                            batch_size=minibatch_size(args, variant))
     if args.export_dir:
         summary["export"] = model.export_generator(args.export_dir, export_metadata(summary))
     saving.write_json(os.path.join(output, "metrics.json"), summary, overwrite=False)
@@ -461,13 +519,15 @@ def tune(args):
 
     from keras_gans import plotting, tuning
 
-    options = {option.dest: getattr(args, option.dest) for option in variant.options}
+    options = model_options(args, variant)
     try:
         if args.seed is not None:
             keras.utils.set_random_seed(args.seed)
         hypermodel = tuning.GANHyperModel(
             variant.name, options, learning_rates=tuple(args.learning_rate_range),
             tune_beta_1=args.tune_beta_1, tune_discriminator_steps=args.tune_k,
+            tune_techniques=tuple(args.tune_techniques),
+            optimizers=None if args.paper else variant.recipe.optimizers,
             dataset=getattr(args, "dataset", "mnist"),
             eval_samples=getattr(args, "eval_samples", 1000), seed=args.seed,
             steps_per_execution=math.gcd(args.steps // args.epochs, variant.steps_per_execution))
@@ -487,7 +547,7 @@ def tune(args):
     project = os.path.join(args.directory, tuner.project_name)
     with open(os.path.join(project, "trials.json"), "w", encoding="utf-8") as file:
         json.dump(trials, file, indent=2)
-    d_default, g_default = hypermodel.defaults.default_optimizers()
+    d_default, g_default = hypermodel.base_optimizers()
     defaults = (tuning.initial_learning_rate(d_default), tuning.initial_learning_rate(g_default))
     objective = tuner.oracle.objective.name
     plotting.plot_tuning_trials(trials, objective, os.path.join(project, "trials.png"), defaults)
@@ -535,8 +595,11 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     args.argv = argv
     if args.command == "list":
+        if args.techniques:
+            print(techniques.describe())
+            return 0
         for variant in VARIANTS.values():
-            print(f"{variant.name:10s} {variant.summary}")
+            print(f"{variant.name:10s} {variant.summary}\n{'':10s} recipe: {variant.recipe.describe()}")
         return 0
     commands = {"train-classifier": train_classifier, "export": export, "train": train,
                 "tune": tune}

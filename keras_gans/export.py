@@ -96,21 +96,21 @@ def serving_functions(model):
         label = tf.TensorSpec([None], tf.int32, name="label")
 
         def serve(z, label):
-            return outputs(model.G(z, model.checked_labels(label), training=False))
+            return outputs(model.sample(z, model.checked_labels(label)))
 
         def generate(label, seed):
             label = model.checked_labels(label)
             z = model.sample_noise(tf.shape(label)[0], seed=tf.stack([seed, tf.constant(0, tf.int64)]))
-            return {**outputs(model.G(z, label, training=False)), "z": z}
+            return {**outputs(model.sample(z, label)), "z": z}
 
         return {"serving_default": (serve, [latent, label]), "generate": (generate, [label, seed])}
 
     def serve(z):
-        return outputs(model.G(z, training=False))
+        return outputs(model.sample(z))
 
     def generate(num_samples, seed):
         z = model.sample_noise(num_samples, seed=tf.stack([seed, tf.constant(0, tf.int64)]))
-        return {**outputs(model.G(z, training=False)), "z": z}
+        return {**outputs(model.sample(z)), "z": z}
 
     count = tf.TensorSpec([], tf.int32, name="num_samples")
     return {"serving_default": (serve, [latent]), "generate": (generate, [count, seed])}
@@ -128,7 +128,7 @@ def write_saved_model(model, directory):
 
     module = tf.Module()
     # The tf.Variables behind the Keras variables: what the functions capture.
-    module.generator_variables = [weight.value for weight in model.generator.weights]
+    module.generator_variables = [weight.value for weight in model.sampling_generator.weights]
     signatures = {}
     for name, (function, signature) in serving_functions(model).items():
         traced = tf.function(function, input_signature=signature, autograph=False)

@@ -88,3 +88,164 @@ class MinibatchDiscrimination(keras.layers.Layer):
             kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
         )
         return config
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class VirtualBatchNormalization(keras.layers.Layer):
+    """Virtual batch normalization (Salimans et al. 2016, sec. 3.4).
+
+    Batch norm makes each output depend on the other examples of its
+    minibatch. VBN normalizes each example ``x`` with the statistics of a
+    REFERENCE batch fixed at the start of training, combined with ``x`` itself
+    (the paper: "computed on the union of the reference batch and ``x``")::
+
+        mu(x)     = 1/(R+1) mean(x)     + R/(R+1) mean(x_ref)
+        nu(x)     = 1/(R+1) mean(x**2)  + R/(R+1) mean(x_ref**2)
+        output(x) = gamma * (x - mu(x)) / sqrt(nu(x) - mu(x)**2 + epsilon) + beta
+
+    where the means run over every axis but the channels (over the spatial
+    axes for one example, over the batch and spatial axes for the reference).
+    The reference rows themselves are normalized with the reference's own
+    statistics. The layer takes the reference rows and the examples in ONE
+    tensor, reference first: the first ``reference_size`` rows (see
+    :class:`ReferenceBatch` and :func:`keras_gans.networks.with_virtual_batch_norm`).
+
+    The statistics are recomputed from the current weights at every call, and
+    training and inference compute the same thing (no moving averages).
+    Under a ``tf.distribute`` strategy every replica holds the same reference
+    batch, so each example's output is the same on 1 or N replicas: unlike
+    batch norm, VBN needs no synchronization.
+
+    Args:
+        reference_size: ``R``, rows of the reference batch at the front of
+            the input (>= 2: the variance of one row is 0).
+        epsilon: added to the variance.
+        center, scale: learn ``beta`` / ``gamma`` as in batch norm.
+
+    Example:
+
+    >>> import numpy as np
+    >>> layer = VirtualBatchNormalization(reference_size=4)
+    >>> layer(np.random.default_rng(0).normal(size=(6, 3)).astype("float32")).shape
+    TensorShape([6, 3])
+    """
+
+    def __init__(self, reference_size, epsilon=1e-5, center=True, scale=True, **kwargs):
+        super().__init__(**kwargs)
+        check_reference_size(reference_size)
+        self.reference_size = reference_size
+        self.epsilon = float(epsilon)
+        self.center, self.scale = center, scale
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        if channels is None:
+            raise ValueError("VirtualBatchNormalization expects a known channel (last) dimension, "
+                             f"received input shape {tuple(input_shape)}.")
+        self.gamma = self.add_weight(name="gamma", shape=(channels,), initializer="ones",
+                                     trainable=self.scale)
+        self.beta = self.add_weight(name="beta", shape=(channels,), initializer="zeros",
+                                    trainable=self.center)
+
+    def call(self, inputs, training=None, mask=None):  # the same in training and inference
+        del training, mask
+        size = self.reference_size
+        example_axes = list(range(1, len(inputs.shape) - 1))  # spatial axes of one example
+        reference = inputs[:size]
+        reference_mean = tf.reduce_mean(reference, axis=[0, *example_axes], keepdims=True)
+        reference_square = tf.reduce_mean(tf.square(reference), axis=[0, *example_axes],
+                                          keepdims=True)
+        if example_axes:
+            own_mean = tf.reduce_mean(inputs, axis=example_axes, keepdims=True)
+            own_square = tf.reduce_mean(tf.square(inputs), axis=example_axes, keepdims=True)
+        else:
+            own_mean, own_square = inputs, tf.square(inputs)
+        new = 1.0 / (size + 1.0)
+        mean = new * own_mean + (1.0 - new) * reference_mean
+        square = new * own_square + (1.0 - new) * reference_square
+        # The reference rows use the reference statistics alone.
+        is_reference = tf.reshape(tf.range(tf.shape(inputs)[0]) < size,
+                                  [-1] + [1] * (len(inputs.shape) - 1))
+        mean = tf.where(is_reference, reference_mean, mean)
+        square = tf.where(is_reference, reference_square, square)
+        variance = tf.maximum(square - tf.square(mean), 0.0)
+        gamma, beta = tf.cast(self.gamma, inputs.dtype), tf.cast(self.beta, inputs.dtype)
+        return (inputs - mean) * tf.math.rsqrt(variance + self.epsilon) * gamma + beta
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "reference_size": self.reference_size,
+                "epsilon": self.epsilon, "center": self.center, "scale": self.scale}
+
+
+def check_reference_size(reference_size):
+    """Raises ``ValueError`` unless ``reference_size`` is an integer >= 2."""
+    if not isinstance(reference_size, int) or isinstance(reference_size, bool) or reference_size < 2:
+        raise ValueError(
+            "Expected a reference batch of at least 2 rows (the variance of one row is 0), "
+            f"received reference_size={reference_size!r}."
+        )
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class ReferenceBatch(keras.layers.Layer):
+    """Puts a fixed reference batch in front of every batch: ``[reference; inputs]``.
+
+    The reference (``reference_size`` rows of N(0, 1), drawn once from
+    ``seed`` when the layer is built and kept as a non-trainable weight, so
+    it is saved, restored and identical on every replica) is what
+    :class:`VirtualBatchNormalization` layers downstream take their
+    statistics from; :class:`DropReference` removes it again at the output.
+
+    Example:
+
+    >>> import numpy as np
+    >>> ReferenceBatch(reference_size=4)(np.zeros((3, 2), "float32")).shape
+    TensorShape([7, 2])
+    """
+
+    def __init__(self, reference_size, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        check_reference_size(reference_size)
+        self.reference_size, self.seed = reference_size, seed
+
+    def build(self, input_shape):
+        self.reference = self.add_weight(
+            name="reference", shape=(self.reference_size, *input_shape[1:]), trainable=False,
+            initializer=keras.initializers.RandomNormal(seed=self.seed))
+
+    def call(self, inputs):
+        return tf.concat([tf.cast(self.reference, inputs.dtype), inputs], axis=0)
+
+    def compute_output_shape(self, input_shape):
+        return (None, *input_shape[1:])
+
+    def get_config(self):
+        return {**super().get_config(), "reference_size": self.reference_size, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class DropReference(keras.layers.Layer):
+    """Removes the ``reference_size`` rows that :class:`ReferenceBatch` put in front.
+
+    Example:
+
+    >>> import numpy as np
+    >>> DropReference(reference_size=4)(np.zeros((7, 2), "float32")).shape
+    TensorShape([3, 2])
+    """
+
+    def __init__(self, reference_size, **kwargs):
+        super().__init__(**kwargs)
+        self.reference_size = reference_size
+
+    def call(self, inputs):
+        return inputs[self.reference_size:]
+
+    def compute_output_shape(self, input_shape):
+        return (None, *input_shape[1:])
+
+    def get_config(self):
+        return {**super().get_config(), "reference_size": self.reference_size}

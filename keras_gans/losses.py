@@ -170,3 +170,57 @@ def gradient_penalty(critic, real, fake, epsilon):
     # The 1e-12 keeps the norm differentiable where a gradient is exactly zero.
     norms = tf.sqrt(tf.reduce_sum(tf.square(gradients), axis=1) + 1e-12)
     return tf.square(norms - 1.0)
+
+
+def r1_penalty(discriminator, real):
+    """The squared norm of D's gradient at real data, per example (Mescheder et al. 2018)::
+
+        R1(i) = ||∇_x D(x_i)||²,   the norm over all non-batch axes of x_i
+
+    Multiply by ``γ / 2`` and add it to D's loss (eq. 9 of the paper). Unlike
+    :func:`gradient_penalty` it pushes the gradient toward 0, on the data only.
+
+    Args:
+        discriminator: callable ``x -> logits`` (e.g. ``lambda x: model.D(x, labels)``).
+        real: real samples ``(batch, ...)``.
+
+    Returns:
+        Per-example penalty, shape ``(batch,)``.
+
+    Example:
+
+    >>> linear = lambda x: 3.0 * tf.reduce_sum(x, axis=1, keepdims=True)  # ∇ = (3, 3)
+    >>> r1_penalty(linear, tf.zeros((2, 2))).numpy().tolist()
+    [18.0, 18.0]
+    """
+    real = tf.convert_to_tensor(real)
+    with tf.GradientTape() as tape:
+        tape.watch(real)
+        scores = discriminator(real)
+    gradients = _per_example(tape.gradient(scores, real))
+    return tf.reduce_sum(tf.square(gradients), axis=1)
+
+
+def feature_matching_loss(real_features, fake_features, mean=None):
+    """The feature-matching objective of Salimans et al. (2016, sec. 3.1)::
+
+        L_G = ||E_x f(x) - E_z f(G(z))||²₂
+
+    where ``f`` are the activations of an intermediate discriminator layer.
+    A loss of the two batches' MEANS, hence one scalar, not per-example values.
+
+    Args:
+        real_features: ``f(x)`` on a real minibatch, ``(batch, ...)``.
+        fake_features: ``f(G(z))``, ``(batch, ...)`` (batch sizes may differ).
+        mean: function ``(batch, d) -> (d,)`` of the expectation; default the
+            minibatch mean (the feature-matching technique passes the mean
+            over all replicas of a ``tf.distribute`` strategy).
+
+    Example:
+
+    >>> float(feature_matching_loss([[1.0, 0.0], [3.0, 0.0]], [[0.0, 1.0]]))  # (2, -1)
+    5.0
+    """
+    mean = mean or (lambda features: tf.reduce_mean(features, axis=0))
+    difference = mean(_per_example(real_features)) - mean(_per_example(fake_features))
+    return tf.reduce_sum(tf.square(difference))

@@ -11,7 +11,12 @@ import math
 import keras
 import tensorflow as tf
 
-from keras_gans.layers import MinibatchDiscrimination
+from keras_gans.layers import (
+    DropReference,
+    MinibatchDiscrimination,
+    ReferenceBatch,
+    VirtualBatchNormalization,
+)
 
 #: Output layers compute in float32 even under a ``mixed_float16`` policy, so
 #: that losses, gradient penalties and samples are float32 (Keras' advice).
@@ -227,7 +232,8 @@ def dcgan_discriminator(image_shape=(28, 28, 1), filters=64, normalization="batc
     x = keras.layers.LeakyReLU(0.2)(x)
     x = keras.layers.Conv2D(2 * filters, 4, strides=2, padding="same")(x)
     x = keras.layers.LeakyReLU(0.2)(_normalization(normalization)(x))
-    x = keras.layers.Dense(1, name="logit", dtype=OUTPUT_DTYPE)(keras.layers.Flatten()(x))
+    x = keras.layers.Flatten(name="features")(x)  # feature matching's default layer
+    x = keras.layers.Dense(1, name="logit", dtype=OUTPUT_DTYPE)(x)
     return keras.Model(inputs if num_classes is not None else image, x, name=name)
 
 
@@ -282,3 +288,118 @@ def conv_discriminator(image_shape=(28, 28, 1), name="discriminator"):
         ],
         name=name,
     )
+
+
+# ------------------------------------------------------------ network transforms
+# The improved techniques that change an architecture are applied to ANY
+# network by these functions, so every variant's networks get them alike.
+
+
+def _layer_of(tensor):
+    return tensor._keras_history.operation  # noqa: SLF001 -- the functional API's own link
+
+
+def logit_layer(discriminator):
+    """The discriminator's output layer, named ``"logit"`` by every builder here.
+
+    Raises:
+        ValueError: naming the layers, if there is none called ``"logit"``.
+    """
+    try:
+        return discriminator.get_layer("logit")
+    except ValueError:
+        names = [layer.name for layer in discriminator.layers]
+        raise ValueError(
+            f"Expected the discriminator's output layer to be named 'logit', received a "
+            f"discriminator {discriminator.name!r} with layers {names}."
+        ) from None
+
+
+def default_feature_layer(discriminator):
+    """Name of the layer whose output feeds the logit (skipping minibatch features).
+
+    The "intermediate layer" of feature matching (Salimans et al. 2016,
+    sec. 3.1): the last hidden features of ``D``.
+
+    Example:
+
+    >>> default_feature_layer(dcgan_discriminator(filters=4))
+    'features'
+    """
+    layer = _layer_of(logit_layer(discriminator).input)
+    if isinstance(layer, MinibatchDiscrimination):
+        layer = _layer_of(layer.input)
+    return layer.name
+
+
+def with_minibatch_discrimination(discriminator, num_kernels=5, kernel_dim=3):
+    """``discriminator`` with a :class:`~keras_gans.layers.MinibatchDiscrimination`
+    layer between its last hidden features and its logit (Salimans et al. 2016, sec. 3.2).
+
+    The hidden layers are shared with ``discriminator``; the logit layer is new
+    (it sees ``num_kernels`` more features). A discriminator that has the layer
+    already is returned unchanged.
+
+    Example:
+
+    >>> d = with_minibatch_discrimination(mlp_discriminator(units=(16,)), num_kernels=4)
+    >>> d.get_layer("logit").input.shape
+    (None, 20)
+    """
+    if any(isinstance(layer, MinibatchDiscrimination) for layer in discriminator.layers):
+        return discriminator
+    logit = logit_layer(discriminator)
+    features = MinibatchDiscrimination(num_kernels, kernel_dim, name="minibatch_discrimination")(
+        logit.input)
+    output = keras.layers.Dense(1, name="logit", dtype=OUTPUT_DTYPE)(features)
+    return keras.Model(discriminator.inputs, output, name=discriminator.name)
+
+
+def with_virtual_batch_norm(generator, reference_size=64, seed=0):
+    """``generator`` with every ``BatchNormalization`` replaced by virtual batch norm.
+
+    Salimans et al. (2016, sec. 3.4): each example is normalized with the
+    statistics of a reference batch of noise fixed before training (drawn
+    from ``seed``), combined with the example itself. The result is
+    ``z -> ReferenceBatch -> [the generator's layers, VBN for BN] ->
+    DropReference``: every call runs the ``reference_size`` reference rows
+    along (the cost of VBN). The layers are new (freshly initialized). A
+    generator with VBN already is returned unchanged.
+
+    Raises:
+        ValueError: a generator with several inputs (a conditional one), or
+            without batch normalization to replace.
+
+    Example:
+
+    >>> g = with_virtual_batch_norm(dcgan_generator(latent_dim=8, filters=4), reference_size=4)
+    >>> g(tf.zeros((3, 8))).shape
+    TensorShape([3, 28, 28, 1])
+    """
+    if any(isinstance(layer, VirtualBatchNormalization) for layer in generator._flatten_layers()):
+        return generator
+    if len(generator.inputs) != 1:
+        raise ValueError(
+            "Expected a generator with one input (noise) for virtual batch norm, received "
+            f"{generator.name!r} with inputs {[tuple(i.shape) for i in generator.inputs]} "
+            "(conditional generators would need a reference batch of labels too)."
+        )
+    if not any(isinstance(layer, keras.layers.BatchNormalization) for layer in generator.layers):
+        raise ValueError(
+            f"Expected a generator with BatchNormalization layers to replace by virtual batch "
+            f"norm, received {generator.name!r} with layers {[l.name for l in generator.layers]}."
+        )
+
+    def clone(layer):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            return VirtualBatchNormalization(reference_size, epsilon=layer.epsilon,
+                                             center=layer.center, scale=layer.scale,
+                                             name=layer.name.replace("batch_normalization",
+                                                                     "virtual_batch_norm"))
+        return layer.__class__.from_config(layer.get_config())
+
+    body = keras.models.clone_model(generator, clone_function=clone)
+    z = keras.Input(generator.inputs[0].shape[1:], name="z")
+    both = body(ReferenceBatch(reference_size, seed, name="reference_batch")(z))
+    samples = DropReference(reference_size, name="drop_reference", dtype=OUTPUT_DTYPE)(both)
+    return keras.Model(z, samples, name=generator.name)

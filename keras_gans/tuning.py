@@ -22,6 +22,7 @@ import keras
 import keras_tuner
 
 from keras_gans import callbacks as gan_callbacks
+from keras_gans import techniques
 from keras_gans.variants import VARIANTS
 
 #: Objectives by short name: the log key a callback writes, and its direction.
@@ -104,6 +105,10 @@ class GANHyperModel(keras_tuner.HyperModel):
         learning_rates: ``(low, high)`` range of both learning rates.
         tune_beta_1: also search Adam's β1 in [0, 0.9].
         tune_discriminator_steps: also search k / n_critic in [1, 2 x default].
+        tune_techniques: technique options with a ``search`` range to search
+            too (log scale), e.g. ``("feature_matching", "r1_gamma")``.
+        optimizers: factory of the ``(d_optimizer, g_optimizer)`` whose
+            learning rates are searched (e.g. a recipe's); None: the model's.
         dataset: image data set the quality is measured against.
         eval_samples: generated images per quality evaluation.
         seed: the models' noise seed (see :class:`keras_gans.models.GAN`).
@@ -112,7 +117,7 @@ class GANHyperModel(keras_tuner.HyperModel):
 
     def __init__(self, variant, options=None, learning_rates=(1e-5, 1e-2), tune_beta_1=False,
                  tune_discriminator_steps=False, dataset="mnist", eval_samples=1000, seed=None,
-                 steps_per_execution=1, **kwargs):
+                 steps_per_execution=1, tune_techniques=(), optimizers=None, **kwargs):
         self.variant = _variant(variant)
         super().__init__(name=kwargs.pop("name", self.variant.name), **kwargs)
         low, high = learning_rates
@@ -129,16 +134,29 @@ class GANHyperModel(keras_tuner.HyperModel):
         self.eval_samples = eval_samples
         self.seed = seed
         self.steps_per_execution = steps_per_execution
+        self.optimizers = optimizers
+        searchable = {option.name: option for cls in techniques.applicable(self.variant.model_class)
+                      for option in cls.options if option.search}
+        for name in tune_techniques:
+            if name not in searchable:
+                raise ValueError(f"Expected technique options with a search range for "
+                                 f"{self.variant.name}, one of {sorted(searchable)}; received "
+                                 f"{name!r}.")
+        self.tune_techniques = tuple(searchable[name] for name in tune_techniques)
         self._evaluator = None
         # The variant's own model tells the defaults the search starts from.
         self.defaults = self.variant.build(**self.options)
         if tune_beta_1:  # fail here, not in every trial
-            for optimizer in self.defaults.default_optimizers():
+            for optimizer in self.base_optimizers():
                 with_learning_rate(optimizer, initial_learning_rate(optimizer), beta_1=0.5)
 
+    def base_optimizers(self):
+        """New ``(d_optimizer, g_optimizer)`` whose learning rates are searched."""
+        return self.optimizers() if self.optimizers else self.defaults.default_optimizers()
+
     def build(self, hp):
-        """Builds and compiles the variant at ``hp``'s learning rates."""
-        d_default, g_default = self.defaults.default_optimizers()
+        """Builds and compiles the variant at ``hp``'s learning rates (and technique weights)."""
+        d_default, g_default = self.base_optimizers()
         low, high = self.learning_rates
 
         def rate(name, default):
@@ -154,6 +172,9 @@ class GANHyperModel(keras_tuner.HyperModel):
             default_k = self.defaults.discriminator_steps
             options["discriminator_steps"] = hp.Int("discriminator_steps", 1, 2 * default_k,
                                                     default=default_k)
+        for option in self.tune_techniques:
+            low, high = option.search
+            options[option.name] = hp.Float(option.name, low, high, sampling="log")
         model = self.variant.build(seed=self.seed, **options)
         model.compile(with_learning_rate(d_default, d_rate, beta_1),
                       with_learning_rate(g_default, g_rate, beta_1),

@@ -1,6 +1,19 @@
 """The registry of GAN variants that the CLI (and tuner) can train by name.
 
-Adding a variant is one model file plus one entry in ``VARIANTS``.
+Adding a variant is one model file plus one entry in ``VARIANTS``. Each entry
+has a :class:`Recipe`: the configuration (training techniques, optimizers,
+batch size) that ``python -m keras_gans train NAME`` uses by default because
+it gave the best samples in ``bench/ablation.py``; ``--paper`` (or
+``build(name, paper=True)``) uses the paper's settings instead, which are
+the model classes' own defaults. The training techniques' CLI flags are not
+listed here: they are derived from their declarations in
+:mod:`keras_gans.techniques`.
+
+Example:
+
+>>> gan = build("toy1d")
+>>> gan.d_optimizer is not None
+True
 """
 
 import dataclasses
@@ -22,6 +35,50 @@ class Option:
     kwargs: dict
 
 
+def adam(d_learning_rate=2e-4, g_learning_rate=2e-4, beta_1=0.5, beta_2=0.999):
+    """A factory of ``(d_optimizer, g_optimizer)``: two Adam optimizers."""
+    def make():
+        import keras
+
+        return (keras.optimizers.Adam(d_learning_rate, beta_1=beta_1, beta_2=beta_2),
+                keras.optimizers.Adam(g_learning_rate, beta_1=beta_1, beta_2=beta_2))
+
+    make.description = (f"Adam(D {d_learning_rate:g}, G {g_learning_rate:g}, "
+                        f"beta_1 {beta_1:g}, beta_2 {beta_2:g})")
+    return make
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """A variant's default training configuration, where it differs from the paper's.
+
+    Attributes:
+        options: build and technique options (e.g. ``{"generator_ema": 0.999}``).
+        optimizers: a zero-argument factory of ``(d_optimizer, g_optimizer)``
+            (e.g. :func:`adam`), or None for the model's (the paper's) defaults.
+        batch_size: minibatch size ``m``, or None for the variant's.
+        evidence: where it was measured (a benchmark command and its figures).
+    """
+
+    options: dict = dataclasses.field(default_factory=dict)
+    optimizers: object = None
+    batch_size: int = None
+    evidence: str = ""
+
+    def make_optimizers(self):
+        """New ``(d_optimizer, g_optimizer)``; ``(None, None)`` means the model's defaults."""
+        return self.optimizers() if self.optimizers else (None, None)
+
+    def describe(self):
+        """One line: the options and the optimizers."""
+        parts = [f"{key}={value!r}" for key, value in self.options.items()]
+        if self.optimizers:
+            parts.append(self.optimizers.description)
+        if self.batch_size:
+            parts.append(f"batch {self.batch_size}")
+        return ", ".join(parts) or "the paper's settings"
+
+
 @dataclasses.dataclass(frozen=True)
 class Variant:
     """How to build, feed and train one GAN variant.
@@ -33,8 +90,10 @@ class Variant:
             also receives ``image_shape``.
         data: ``"gaussian_1d"`` or ``"images"``.
         batch_size, steps, epochs, steps_per_execution: CLI defaults.
-        options: variant-specific :class:`Option` s.
+        options: variant-specific :class:`Option` s (the techniques' are derived).
         conditional: whether ``build`` takes ``num_classes`` and ``fit`` labels.
+        recipe: the default configuration (:class:`Recipe`).
+        model_class: the class ``build`` returns (what techniques apply to).
     """
 
     name: str
@@ -47,6 +106,8 @@ class Variant:
     steps_per_execution: int
     options: tuple = ()
     conditional: bool = False
+    recipe: Recipe = Recipe()
+    model_class: type = None
 
     def data_options(self, dataset):
         """The ``build`` arguments that ``dataset`` fixes: image shape, number of classes."""
@@ -62,106 +123,98 @@ class Variant:
 GENERATOR_LOSS = Option(
     ("--loss",),
     "generator_loss",
-    dict(
-        choices=("non_saturating", "minimax"),
-        default="non_saturating",
-        help="generator loss: -log D(G(z)) (non_saturating, default) or log(1 - D(G(z))) (minimax)",
-    ),
+    dict(choices=("non_saturating", "minimax"),
+         help="generator loss: -log D(G(z)) (non_saturating, default) or log(1 - D(G(z))) (minimax)"),
 )
 DISCRIMINATOR_STEPS = Option(
     ("--discriminator-steps", "--k"),
     "discriminator_steps",
-    dict(type=int, default=1, help="discriminator steps per generator step (Algorithm 1's k)"),
+    dict(type=int, help="discriminator steps per generator step (Algorithm 1's k; default 1)"),
 )
 CRITIC_STEPS = Option(
     ("--discriminator-steps", "--n-critic"),
     "discriminator_steps",
-    dict(type=int, default=5, help="critic steps per generator step (n_critic, default 5)"),
+    dict(type=int, help="critic steps per generator step (n_critic; the paper's 5)"),
 )
-REAL_LABEL = Option(
-    ("--real-label",),
-    "real_label",
-    dict(type=float, default=1.0,
-         help="D's target for real samples; 0.9 = one-sided label smoothing (default 1.0)"),
-)
-LATENT_DIM = Option(("--latent-dim",), "latent_dim", dict(type=int, default=100, help="noise width"))
+LATENT_DIM = Option(("--latent-dim",), "latent_dim", dict(type=int, help="noise width (default 100)"))
 FILTERS = Option(("--filters",), "filters",
-                 dict(type=int, default=64, help="filters of the first conv layer (default 64)"))
+                 dict(type=int, help="filters of the first conv layer (default 64)"))
+REUSE_REAL_BATCH = Option(
+    ("--reuse-real-batch",), "reuse_real_batch",
+    dict(action="store_true", default=None,
+         help="give the k discriminator steps the same real minibatch (keras-io's convention) "
+         "instead of a new one each (the papers')"))
 
 
-def _image_variant(name, summary, build, options, steps, conditional=False):
+def _image_variant(name, summary, build, options, steps, model_class, conditional=False,
+                   recipe=Recipe()):
     return Variant(name=name, summary=summary, build=build, data="images", batch_size=64,
                    steps=steps, epochs=10, steps_per_execution=10, options=options,
-                   conditional=conditional)
+                   conditional=conditional, recipe=recipe, model_class=model_class)
 
 
 VARIANTS = {
     "toy1d": Variant(
         name="toy1d",
-        summary="1-D Gaussian toy of seed 001 (no data set needed)",
+        summary="1-D Gaussian toy (Glover, AYLIEN 2016; no data set needed)",
         build=Toy1DGAN,
+        model_class=Toy1DGAN,
         data="gaussian_1d",
-        batch_size=12,  # the seed code's; <= 16 with minibatch discrimination
+        batch_size=12,  # the tutorial's; <= 16 with minibatch discrimination
         steps=5000,
         epochs=10,
         steps_per_execution=100,
         options=(
-            Option(
-                ("--minibatch-discrimination",),
-                "minibatch_discrimination",
-                dict(action="store_true", help="add a MinibatchDiscrimination layer to D"),
-            ),
-            Option(("--hidden-units",), "hidden_units", dict(type=int, default=4, help="h (seed: 4)")),
+            Option(("--hidden-units",), "hidden_units", dict(type=int, help="h (tutorial: 4)")),
             Option(("--noise",), "noise",
-                   dict(choices=Toy1DGAN.NOISES, default="stratified",
-                        help="generator input: the seed's stratified grid (default) or iid N(0, 1)")),
+                   dict(choices=Toy1DGAN.NOISES,
+                        help="generator input: the tutorial's stratified grid (default) or iid "
+                        "N(0, 1)")),
             Option(("--decay-steps",), "decay_steps",
-                   dict(type=int, default=150,
-                        help="steps between x0.95 learning-rate decays (seed: 150)")),
-            Option(("--generator-ema",), "generator_ema",
-                   dict(type=float, default=None,
-                        help="momentum of a moving average of G's weights used at the end "
-                        "(e.g. 0.999; default: none)")),
+                   dict(type=int, help="steps between x0.95 learning-rate decays (tutorial: 150)")),
             GENERATOR_LOSS,
             DISCRIMINATOR_STEPS,
+            REUSE_REAL_BATCH,
         ),
     ),
     "vanilla": _image_variant(
         "vanilla",
-        "Goodfellow et al. 2014 GAN, MLP or seed 000's conv networks",
+        "Goodfellow et al. 2014 GAN, MLP or convolutional networks",
         build_mnist,
         (
             LATENT_DIM,
             Option(("--architecture",), "architecture",
-                   dict(choices=sorted(ARCHITECTURES), default="mlp",
-                        help="mlp (default) or conv: seed 000's conv D / deconv G")),
+                   dict(choices=sorted(ARCHITECTURES),
+                        help="mlp (default) or conv: Su Wang's conv D / deconv G")),
             GENERATOR_LOSS,
-            REAL_LABEL,
             DISCRIMINATOR_STEPS,
+            REUSE_REAL_BATCH,
         ),
-        steps=5000,
+        steps=5000, model_class=VanillaGAN,
     ),
     "dcgan": _image_variant(
         "dcgan", "DCGAN (Radford et al. 2015)", DCGAN,
-        (LATENT_DIM, FILTERS, GENERATOR_LOSS, REAL_LABEL, DISCRIMINATOR_STEPS), steps=3000,
+        (LATENT_DIM, FILTERS, GENERATOR_LOSS, DISCRIMINATOR_STEPS, REUSE_REAL_BATCH), steps=3000,
+        model_class=DCGAN,
     ),
     "cdcgan": _image_variant(
-        "cdcgan", "conditional DCGAN (Mirza & Osindero 2014, seed 003)", ConditionalDCGAN,
-        (LATENT_DIM, FILTERS, GENERATOR_LOSS, REAL_LABEL, DISCRIMINATOR_STEPS), steps=3000, conditional=True,
+        "cdcgan", "conditional DCGAN (Mirza & Osindero 2014)", ConditionalDCGAN,
+        (LATENT_DIM, FILTERS, GENERATOR_LOSS, DISCRIMINATOR_STEPS, REUSE_REAL_BATCH), steps=3000,
+        conditional=True, model_class=ConditionalDCGAN,
     ),
     "wgan": _image_variant(
         "wgan", "WGAN with weight clipping (Arjovsky et al. 2017)", WGAN,
-        (LATENT_DIM, FILTERS, CRITIC_STEPS,
+        (LATENT_DIM, FILTERS, CRITIC_STEPS, REUSE_REAL_BATCH,
          Option(("--clip-value",), "clip_value",
-                dict(type=float, default=0.01, help="critic weights are clipped to [-c, c]"))),
-        steps=2000,
+                dict(type=float, help="critic weights are clipped to [-c, c] (default 0.01)"))),
+        steps=2000, model_class=WGAN,
     ),
     "wgan_gp": _image_variant(
         "wgan_gp", "WGAN-GP (Gulrajani et al. 2017)", WGANGP,
-        (LATENT_DIM, FILTERS, CRITIC_STEPS,
+        (LATENT_DIM, FILTERS, CRITIC_STEPS, REUSE_REAL_BATCH,
          Option(("--gradient-penalty-weight",), "gradient_penalty_weight",
-                dict(type=float, default=10.0, help="lambda (default 10)"))),
-        steps=2000,
+                dict(type=float, help="lambda (default 10)"))),
+        steps=2000, model_class=WGANGP,
     ),
 }
 
@@ -187,3 +240,36 @@ def name_of(model):
         WGAN: "wgan", WGANGP: "wgan_gp",
     }
     return classes.get(type(model), type(model).__name__)
+
+
+def build(name, dataset="mnist", paper=False, compile=True, **options):
+    """Builds (and compiles) variant ``name`` in its recipe, or the paper's settings.
+
+    The Python face of ``python -m keras_gans train NAME [--paper]``. Call it
+    inside ``strategy.scope()`` to train under a ``tf.distribute`` strategy.
+
+    Args:
+        name: a key of :data:`VARIANTS`.
+        dataset: the image data set (fixes the image shape and classes);
+            ignored by the 1-D toy.
+        paper: the paper's settings (the model class's defaults) instead of
+            the recipe.
+        compile: also ``compile()`` it with the recipe's optimizers and the
+            variant's ``steps_per_execution``.
+        **options: build and technique options, over the recipe's.
+
+    Returns:
+        The model; its recipe's batch size is ``batch_size_of(name, paper)``.
+    """
+    variant = get_variant(name)
+    recipe = Recipe() if paper else variant.recipe
+    model = variant.build(**{**recipe.options, **variant.data_options(dataset), **options})
+    if compile:
+        model.compile(*recipe.make_optimizers(), steps_per_execution=variant.steps_per_execution)
+    return model
+
+
+def batch_size_of(name, paper=False):
+    """The minibatch size ``m`` that variant ``name`` trains with (recipe or paper)."""
+    variant = get_variant(name)
+    return (None if paper else variant.recipe.batch_size) or variant.batch_size

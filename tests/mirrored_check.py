@@ -19,17 +19,36 @@ from keras_gans.models import VanillaGAN
 from keras_gans.variants import VARIANTS
 
 GLOBAL_BATCH, STEPS, IMAGE_SHAPE = 8, 3, (8, 8, 1)
+SMALL_IMAGES = dict(latent_dim=8, filters=4, image_shape=IMAGE_SHAPE)
+#: Techniques that must train the same weights on 1 and 2 replicas (R1: without batch norm).
+TECHNIQUES = dict(feature_matching=1.0, generator_ema=0.9, historical_averaging=0.01,
+                  instance_noise=0.1, real_label=0.9)
+#: name -> (variant, options)
 SMALL = {
-    "toy1d": dict(noise="normal"),
-    "toy1d_stratified": dict(),
-    "toy1d_minibatch": dict(minibatch_discrimination=True),
-    "vanilla": dict(latent_dim=8, image_shape=IMAGE_SHAPE, architecture="conv"),
-    "vanilla_mlp_dropout": dict(latent_dim=8, image_shape=IMAGE_SHAPE),
-    "dcgan": dict(latent_dim=8, filters=4, image_shape=IMAGE_SHAPE),
-    "cdcgan": dict(latent_dim=8, filters=4, image_shape=IMAGE_SHAPE, num_classes=3),
-    "wgan": dict(latent_dim=8, filters=4, image_shape=IMAGE_SHAPE, clip_value=0.05),
-    "wgan_gp": dict(latent_dim=8, filters=4, image_shape=IMAGE_SHAPE),
+    "toy1d": ("toy1d", dict(noise="normal")),
+    "toy1d_stratified": ("toy1d", dict()),
+    "toy1d_minibatch": ("toy1d", dict(minibatch_discrimination=True)),
+    "vanilla": ("vanilla", dict(latent_dim=8, image_shape=IMAGE_SHAPE, architecture="conv")),
+    "vanilla_mlp_dropout": ("vanilla", dict(latent_dim=8, image_shape=IMAGE_SHAPE)),
+    "dcgan": ("dcgan", SMALL_IMAGES),
+    "dcgan_k3": ("dcgan", dict(SMALL_IMAGES, discriminator_steps=3)),
+    "dcgan_techniques": ("dcgan", dict(SMALL_IMAGES, discriminator_steps=2, **TECHNIQUES)),
+    "dcgan_r1": ("dcgan", dict(SMALL_IMAGES, r1_gamma=1.0)),
+    "vanilla_r1": ("vanilla", dict(latent_dim=8, image_shape=IMAGE_SHAPE, architecture="conv",
+                                   r1_gamma=1.0)),
+    "dcgan_virtual_batch_norm": ("dcgan", dict(SMALL_IMAGES, virtual_batch_norm=True,
+                                               reference_batch_size=4)),
+    "cdcgan": ("cdcgan", dict(SMALL_IMAGES, num_classes=3)),
+    "cdcgan_techniques": ("cdcgan", dict(SMALL_IMAGES, num_classes=3, discriminator_steps=2,
+                                         **TECHNIQUES)),
+    "wgan": ("wgan", dict(SMALL_IMAGES, clip_value=0.05)),
+    "wgan_reuse_real_batch": ("wgan", dict(SMALL_IMAGES, clip_value=0.05, reuse_real_batch=True)),
+    "wgan_gp": ("wgan_gp", SMALL_IMAGES),
+    "wgan_gp_techniques": ("wgan_gp", dict(SMALL_IMAGES, feature_matching=1.0, generator_ema=0.9,
+                                           historical_averaging=0.01, instance_noise=0.1)),
 }
+#: Enough real minibatches for STEPS steps of the largest k (5).
+MINIBATCHES = 5 * STEPS
 
 
 class DoublyScaledGAN(VanillaGAN):
@@ -48,8 +67,8 @@ def build(name, seed=7):
     """A small model of variant ``name``, under the current strategy scope."""
     if name == "doubly_scaled":
         return DoublyScaledGAN(*_mlp(), seed=seed)
-    variant = VARIANTS[name.split("_")[0] if name != "wgan_gp" else name]
-    return variant.build(seed=seed, **SMALL[name])
+    variant, options = SMALL[name]
+    return VARIANTS[variant].build(seed=seed, **options)
 
 
 def _mlp():
@@ -62,12 +81,12 @@ def _mlp():
 def dataset(name):
     """The same global batches for both runs (no shuffling)."""
     rng = np.random.default_rng(0)
-    count = GLOBAL_BATCH * STEPS
+    count = GLOBAL_BATCH * MINIBATCHES
     if name.startswith("toy1d"):
         samples = rng.normal(4, 0.5, (count, 1)).astype("float32")
     else:
         samples = rng.uniform(-1, 1, (count, *IMAGE_SHAPE)).astype("float32")
-    if name == "cdcgan":
+    if name.startswith("cdcgan"):
         return tf.data.Dataset.from_tensor_slices(
             (samples, rng.integers(0, 3, count).astype("int32"))).batch(GLOBAL_BATCH)
     return tf.data.Dataset.from_tensor_slices(samples).batch(GLOBAL_BATCH)

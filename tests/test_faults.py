@@ -80,6 +80,15 @@ def _tiny(variant):
         "cdcgan": lambda: ConditionalDCGAN(num_classes=10, latent_dim=8, filters=4, seed=5),
         "wgan": lambda: WGAN(latent_dim=8, filters=4, discriminator_steps=2, seed=5),
         "wgan_gp": lambda: WGANGP(latent_dim=8, filters=4, discriminator_steps=2, seed=5),
+        # Every technique's state (EMA copy, historical averages, VBN reference) resumes too,
+        # and the data skip counts the k real minibatches of each step.
+        "dcgan_techniques": lambda: DCGAN(
+            latent_dim=8, filters=4, discriminator_steps=2, seed=5, generator_ema=0.9,
+            historical_averaging=0.01, feature_matching=1.0, instance_noise=0.1, r1_gamma=1.0,
+            minibatch_discrimination=True, real_label=0.9),
+        "wgan_gp_virtual_batch_norm": lambda: WGANGP(
+            latent_dim=8, filters=4, discriminator_steps=2, seed=5, virtual_batch_norm=True,
+            reference_batch_size=4, generator_ema=0.9),
     }
     gan = builders[variant]()
     gan.compile()
@@ -112,7 +121,8 @@ def _state(gan):
     return [v.numpy() for v in gan.variables + gan.d_optimizer.variables + gan.g_optimizer.variables]
 
 
-@pytest.mark.parametrize("variant", ["toy1d", "vanilla", "dcgan", "cdcgan", "wgan", "wgan_gp"])
+@pytest.mark.parametrize("variant", ["toy1d", "vanilla", "dcgan", "cdcgan", "wgan", "wgan_gp",
+                                     "dcgan_techniques", "wgan_gp_virtual_batch_norm"])
 def test_a_resumed_fit_ends_where_an_uninterrupted_one_does(variant, tmp_path):
     fit = dict(epochs=3, steps_per_epoch=2, verbose=0)
     keras.utils.set_random_seed(0)

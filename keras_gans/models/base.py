@@ -9,7 +9,7 @@ import warnings
 import keras
 import tensorflow as tf
 
-from keras_gans import distribute
+from keras_gans import distribute, techniques
 
 # Per-thread state of the train step being traced: MirroredStrategy traces
 # each replica's step in its own thread, so this cannot live on the model.
@@ -30,9 +30,15 @@ class GAN(keras.Model):
       does not depend on the number of replicas;
     - :meth:`compile` with one optimizer per network, built eagerly (required
       under ``MirroredStrategy``), each variant supplying defaults;
-    - ``discriminator_steps``, Algorithm 1's ``k``;
-    - :meth:`minimize`, one gradient step of one network on a per-example
-      loss averaged over the *global* batch (correct under strategies);
+    - ``discriminator_steps``, Algorithm 1's ``k``, and :meth:`real_batches`:
+      each of the k discriminator steps of a training step gets a NEW real
+      minibatch, as in the papers' algorithms (``fit()`` takes a stream of
+      minibatches of size ``m``; one training step consumes ``k`` of them);
+    - :meth:`discriminator_step`, :meth:`generator_step` and :meth:`minimize`:
+      one gradient step of one network on a per-example loss averaged over the
+      *global* batch (correct under strategies), where the training
+      techniques of :mod:`keras_gans.techniques` (feature matching, R1,
+      historical averaging, instance noise, generator EMA, ...) take part;
     - :meth:`update_metrics` and the :attr:`metrics` property, so ``fit()``
       reports epoch means under the same names ``train_step`` returns;
     - ``get_config`` / ``get_compile_config`` so that ``model.save("x.keras")``
@@ -47,11 +53,22 @@ class GAN(keras.Model):
         generator: ``keras.Model`` mapping noise ``(batch, latent_dim)`` to samples.
         discriminator: ``keras.Model`` mapping samples to logits / critic values.
         discriminator_steps: discriminator updates per generator update
-            (Algorithm 1's ``k``). Each draws fresh noise; the real minibatch
-            is the one ``fit()`` delivered for this step.
+            (Algorithm 1's ``k``). Each draws fresh noise and takes the next
+            real minibatch of the data.
         seed: optional integer making the training noise a function of
             (seed, step): reproducible, identical on 1 or N replicas, and
             repeated exactly by a resumed run (see :meth:`random_draw`).
+        reuse_real_batch: give all k discriminator steps the SAME real
+            minibatch (the keras-io convention) instead of k fresh ones.
+        **kwargs: the options of the training techniques
+            (:func:`keras_gans.techniques.describe`; e.g. ``feature_matching=1.0``,
+            ``generator_ema=0.999``, ``r1_gamma=1.0``), then ``keras.Model``'s.
+
+    What a step and an epoch count: one training step (``fit()``'s step,
+    ``steps_trained``) is one generator update, which consumes ``k`` real
+    minibatches of ``m`` samples (one, with ``reuse_real_batch``); an epoch
+    is ``steps_per_epoch`` training steps, or one pass over finite data
+    (``len / (k m)`` steps).
     """
 
     metric_names = ("d_loss", "g_loss")
@@ -59,8 +76,13 @@ class GAN(keras.Model):
     conditional = False
     #: Value range that real IMAGES (rank-4 samples) must lie in: the tanh range.
     image_range = (-1.0, 1.0)
+    #: Whether D is trained with the logistic (cross-entropy) loss on logits,
+    #: which one-sided label smoothing modifies.
+    logistic_loss = False
 
-    def __init__(self, generator, discriminator, discriminator_steps=1, seed=None, **kwargs):
+    def __init__(self, generator, discriminator, discriminator_steps=1, seed=None,
+                 reuse_real_batch=False, **kwargs):
+        technique_options = techniques.pop_options(kwargs)
         super().__init__(**kwargs)
         for role, network in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(network, keras.Model):
@@ -83,13 +105,19 @@ class GAN(keras.Model):
             )
         if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
             raise ValueError(f"Expected seed to be a non-negative integer or None, received {seed!r}.")
+        # Techniques that change an architecture do it before anything is tracked.
+        self.techniques, generator, discriminator = techniques.configure(
+            type(self), generator, discriminator, technique_options)
         self.generator = generator
         self.discriminator = discriminator
         self.discriminator_steps = discriminator_steps
         self.seed = seed
+        self.reuse_real_batch = bool(reuse_real_batch)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
         self.d_optimizer = None
         self.g_optimizer = None
+        for technique in self.techniques:
+            technique.build(self)
         # Both networks are built: nothing is left for Keras to build
         # symbolically from the first batch (which fails under strategies).
         self.built = True
@@ -180,15 +208,42 @@ class GAN(keras.Model):
         """Runs the generator: ``model(z)`` is ``G(z)``."""
         return self.generator(z, training=training)
 
+    @property
+    def sampling_generator(self):
+        """The generator that samples are drawn from: G, or its moving average
+        with the ``generator_ema`` technique. :meth:`generate`, the callbacks
+        and the exports use it."""
+        for technique in self.techniques:
+            generator = technique.sampling_generator(self)
+            if generator is not None:
+                return generator
+        return self.generator
+
+    def sample(self, z, labels=None):
+        """Samples of :attr:`sampling_generator` for noise ``z`` (inference mode)."""
+        return self.sampling_generator([z, labels] if self.conditional else z, training=False)
+
+    @property
+    def real_label(self):
+        """D's target for real samples: 1, or the one-sided label smoothing's alpha."""
+        return next((t.real_label for t in self.techniques if hasattr(t, "real_label")), 1.0)
+
     def G(self, z, labels=None, training=True):  # noqa: N802 -- the paper's name
         """``G(z)``, or ``G(z | y)`` for conditional variants (labels ignored otherwise)."""
         return self.generator([z, labels] if self.conditional else z, training=training)
 
-    def D(self, samples, labels=None, training=True):  # noqa: N802 -- the paper's name
-        """``D(x)``, or ``D(x | y)`` for conditional variants (labels ignored otherwise)."""
-        return self.discriminator(
-            [samples, labels] if self.conditional else samples, training=training
-        )
+    def D(self, samples, labels=None, training=True, network=None):  # noqa: N802 -- the paper's name
+        """``D(x)``, or ``D(x | y)`` for conditional variants (labels ignored otherwise).
+
+        In training, what D sees passes through the techniques first (e.g.
+        instance noise). ``network`` replaces the discriminator by a model on
+        the same inputs and layers (feature matching's features-and-logits).
+        """
+        if training:
+            for technique in self.techniques:
+                samples = technique.discriminator_input(self, samples)
+        network = network or self.discriminator
+        return network([samples, labels] if self.conditional else samples, training=training)
 
     def generate(self, num_samples):
         """Returns ``num_samples`` generated samples as a tensor.
@@ -204,7 +259,7 @@ class GAN(keras.Model):
             raise ValueError(
                 f"Expected num_samples to be a positive integer, received {num_samples!r}."
             )
-        return self.generator(self.sample_noise(num_samples), training=False)
+        return self.sample(self.sample_noise(num_samples))
 
     # --------------------------------------------------------------- compile
     def default_optimizers(self):
@@ -350,6 +405,10 @@ class GAN(keras.Model):
                 tensor, or ``(loss, {name: per-example term})`` to also log
                 terms of the loss; it runs under the gradient tape.
 
+        The techniques' weight penalties (historical averaging) are added to
+        the averaged loss, and their ``after_update`` hooks (generator EMA)
+        run after the update.
+
         Returns:
             The mean loss of this replica's examples, for logging, and with
             terms, ``(mean loss, {name: mean term})``.
@@ -357,12 +416,77 @@ class GAN(keras.Model):
         with tf.GradientTape() as tape:
             loss = per_example_loss()
             loss, terms = loss if isinstance(loss, tuple) else (loss, None)
-            scaled = optimizer.scale_loss(tf.nn.compute_average_loss(loss))
+            total = tf.nn.compute_average_loss(loss)
+            for technique in self.techniques:
+                penalty = technique.weight_penalty(self, network)
+                if penalty is not None:  # once per step, not per replica
+                    total += tf.nn.scale_regularization_loss(penalty)
+            scaled = optimizer.scale_loss(total)
         variables = network.trainable_variables
         optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        for technique in self.techniques:
+            technique.after_update(self, network)
         if terms is None:
             return tf.reduce_mean(loss)
         return tf.reduce_mean(loss), {name: tf.reduce_mean(term) for name, term in terms.items()}
+
+    def real_batches(self, data):
+        """The ``k`` real minibatches of this training step, as ``(samples, labels)`` pairs.
+
+        ``fit()`` delivers the k minibatches of a step as one batch of ``k m``
+        rows (this replica's share of each, in order); they are split here, so
+        each discriminator step sees a NEW real minibatch, as in Algorithm 1
+        of Goodfellow et al. (2014), WGAN and WGAN-GP. With
+        ``reuse_real_batch`` (or k = 1) the one delivered minibatch is given
+        k times.
+        """
+        samples, labels = self.unpack(data)
+        k = self.discriminator_steps
+        if k == 1 or self.reuse_real_batch:
+            return [(samples, labels)] * k
+        label_chunks = [None] * k if labels is None else tf.split(labels, k)
+        return list(zip(tf.split(samples, k), label_chunks))
+
+    @property
+    def real_batches_per_step(self):
+        """Real minibatches one training step consumes: ``k``, or 1 with ``reuse_real_batch``."""
+        return 1 if self.reuse_real_batch else self.discriminator_steps
+
+    def discriminator_step(self, real, labels, per_example_loss):
+        """One update of D on ``per_example_loss()`` plus the techniques' penalties.
+
+        The techniques' per-example terms on the real minibatch (the R1
+        penalty) are added to the loss. Returns what :meth:`minimize` returns.
+        """
+        def loss():
+            value = per_example_loss()
+            value, terms = value if isinstance(value, tuple) else (value, None)
+            for technique in self.techniques:
+                penalty = technique.discriminator_penalty(self, real, labels)
+                if penalty is not None:
+                    value = value + penalty
+            return value if terms is None else (value, terms)
+
+        return self.minimize(self.discriminator, self.d_optimizer, loss)
+
+    def generator_step(self, z, labels, real, adversarial_loss):
+        """One update of G on noise ``z``; returns its mean loss.
+
+        G's loss is ``adversarial_loss(D(G(z)))`` (a function of D's outputs
+        on the fakes, e.g. :func:`keras_gans.losses.non_saturating_generator_loss`)
+        unless a technique replaces it (feature matching, which also needs
+        the ``real`` minibatch).
+        """
+        def loss():
+            fake = self.G(z, labels)
+            for technique in self.techniques:
+                objective = technique.generator_objective(self, fake, real, labels,
+                                                          adversarial_loss)
+                if objective is not None:
+                    return objective
+            return adversarial_loss(self.D(fake, labels))
+
+        return self.minimize(self.generator, self.g_optimizer, loss)
 
     def update_metrics(self, **values):
         """Updates the trackers and returns every metric's running mean.
@@ -396,12 +520,13 @@ class GAN(keras.Model):
             ValueError: data that cannot train this model (see
                 :meth:`check_training_data`), before any step runs.
         """
-        self.check_training_data(x, y, kwargs.get("batch_size"))
+        minibatch = self.check_training_data(x, y, kwargs.get("batch_size"))
         self.check_distribution()
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # datasets shuffle themselves
         self._fit_steps_per_execution(kwargs.get("steps_per_epoch"))
         x = self._resume_from_backup(x, kwargs)
+        x, y, kwargs = self._group_real_batches(x, y, kwargs, minibatch)
         history = super().fit(x, y, *args, **kwargs)
         # Keras finalizes only `self.optimizer`; an optimizer with
         # `use_ema=True` (Polyak averaging of the weights) ends here.
@@ -429,8 +554,71 @@ class GAN(keras.Model):
         if epoch:
             fit_kwargs["initial_epoch"] = epoch
             if isinstance(x, tf.data.Dataset):
-                x = x.skip(batches)
+                x = x.skip(batches)  # real minibatches, before they are grouped
         return x
+
+    def _group_real_batches(self, x, y, fit_kwargs, minibatch):
+        """Groups the real minibatches ``k`` to a training step (see :meth:`real_batches`).
+
+        A stream of minibatches of ``m`` rows becomes one of ``k m`` rows per
+        step (a trailing incomplete group is dropped). On N replicas the rows
+        are interleaved so that the strategy's even split gives every replica
+        its ``m / N`` rows of EACH of the k minibatches, in order: replica r
+        gets what it would get of each minibatch if they came one per step.
+        Arrays are first made a shuffled stream of ``batch_size`` minibatches.
+        ``minibatch`` is ``m`` (the size of the first batch, which
+        :meth:`check_training_data` read: reading it again would advance a
+        reshuffling dataset's order and break exact resumes).
+        """
+        k = self.real_batches_per_step
+        if k == 1 or not (isinstance(x, tf.data.Dataset) or hasattr(x, "shape")):
+            return x, y, fit_kwargs
+        if not isinstance(x, tf.data.Dataset):  # arrays: Keras' batching and shuffling, by hand
+            batch_size = fit_kwargs.pop("batch_size", None) or 32
+            x = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
+            if fit_kwargs.get("shuffle", True):
+                x = x.shuffle(int(x.cardinality()), reshuffle_each_iteration=True)
+            fit_kwargs["shuffle"] = False  # done
+            rows = int(x.cardinality())
+            x, y = x.batch(batch_size), None
+            return self._group_stream(x, k, batch_size, rows), y, fit_kwargs
+        return self._group_stream(x, k, minibatch), y, fit_kwargs
+
+    def _group_stream(self, x, k, minibatch, rows=None):
+        """``x``'s minibatches of ``minibatch`` rows grouped ``k`` to a batch, interleaved
+        for the replicas."""
+        replicas = self.distribute_strategy.num_replicas_in_sync
+        if minibatch % replicas:
+            raise ValueError(
+                f"Expected minibatches whose size divides evenly over the {replicas} replicas, "
+                f"so that each gets its share of each of the k={k} minibatches of a step; "
+                f"received minibatches of {minibatch}."
+            )
+
+        def interleave(tensor):
+            shape = tf.shape(tensor)[1:]
+            grouped = tf.reshape(tensor, tf.concat([[k, replicas, -1], shape], 0))
+            order = tf.concat([[1, 0], tf.range(2, tf.rank(grouped))], 0)
+            return tf.reshape(tf.transpose(grouped, order), tf.concat([[-1], shape], 0))
+
+        grouped = x.unbatch().batch(k * minibatch, drop_remainder=True)
+        if rows is None and int(x.cardinality()) >= 0:
+            rows = self._known_rows(x, int(x.cardinality()), minibatch)
+        if rows is not None:  # lets Keras show the epoch's length
+            grouped = grouped.apply(tf.data.experimental.assert_cardinality(rows // (k * minibatch)))
+        if replicas > 1:
+            grouped = grouped.map(lambda *parts: tuple(interleave(p) for p in parts)
+                                  if len(parts) > 1 else interleave(parts[0]))
+        return grouped.prefetch(tf.data.AUTOTUNE)
+
+    @staticmethod
+    def _known_rows(x, batches, minibatch):
+        """Rows in a finite stream of ``batches`` minibatches, when known without reading it."""
+        spec = x.element_spec
+        spec = spec[0] if isinstance(spec, (tuple, list)) else spec
+        if spec.shape.rank and spec.shape[0] is not None:  # every batch has ``minibatch`` rows
+            return batches * minibatch
+        return None
 
     def save(self, filepath, overwrite=True, **kwargs):
         """``keras.Model.save``, written atomically.
@@ -510,6 +698,10 @@ class GAN(keras.Model):
         ``tf.data.Dataset`` s of samples or ``(samples, labels)`` (the first
         batch is read for the value checks); other inputs (Python generators,
         ``PyDataset``) are passed through unchecked.
+
+        Returns:
+            The rows of a dataset's first batch (its minibatch size), the
+            number of samples of arrays, or None for unchecked inputs.
         """
         if isinstance(x, tf.data.Dataset):
             spec = x.element_spec
@@ -528,7 +720,7 @@ class GAN(keras.Model):
             shape, dtype = tf.TensorShape(x.shape), tf.as_dtype(x.dtype)
             first_batch = lambda: (x, y)  # noqa: E731 -- in memory: check every value
         else:
-            return
+            return None
         expected = tuple(self.generator.outputs[0].shape[1:])
         received = tuple(shape.as_list()) if shape.rank is not None else None
         if received is None or received[1:] != expected:
@@ -577,6 +769,7 @@ class GAN(keras.Model):
                 )
         if self.conditional:
             self.check_labels(labels)
+        return count
 
     def check_batch_size(self, batch_size):
         """Raises ``ValueError`` if a layer of D needs more samples per replica than given.
@@ -620,7 +813,10 @@ class GAN(keras.Model):
             discriminator=keras.saving.serialize_keras_object(self.discriminator),
             discriminator_steps=self.discriminator_steps,
             seed=self.seed,
+            reuse_real_batch=self.reuse_real_batch,
         )
+        for technique in self.techniques:
+            config.update(technique.get_config())
         return config
 
     @classmethod

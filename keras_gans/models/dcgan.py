@@ -1,4 +1,4 @@
-"""DCGAN (Radford et al. 2015) and the conditional DCGAN of seed 003."""
+"""DCGAN (Radford et al. 2015) and the conditional DCGAN (Mirza & Osindero 2014)."""
 
 import keras
 import tensorflow as tf
@@ -40,7 +40,7 @@ class DCGAN(VanillaGAN):
 
 @keras.saving.register_keras_serializable(package="keras_gans")
 class ConditionalDCGAN(VanillaGAN):
-    """Conditional DCGAN (Mirza & Osindero 2014; seed 003, eq. 6).
+    """Conditional DCGAN (Mirza & Osindero 2014; Reang, *Tutorial Paper on GANs*, eq. 6).
 
     Both networks see the class label ``y``: ``G(z | y)`` and ``D(x | y)``. The
     game is :class:`VanillaGAN`'s Algorithm 1 on
@@ -89,7 +89,7 @@ class ConditionalDCGAN(VanillaGAN):
                 f"Expected z of shape {expected} (one latent vector of width latent_dim per "
                 f"label), received shape {tuple(z.shape)}."
             )
-        return self.G(z, labels, training=False)
+        return self.sample(z, labels)
 
     def get_config(self):
         """Adds ``num_classes`` to the base config."""

@@ -9,11 +9,11 @@ from keras_gans.models.base import GAN
 
 @keras.saving.register_keras_serializable(package="keras_gans")
 class WGAN(GAN):
-    """WGAN with weight clipping: Algorithm 1 of Arjovsky et al. (seed 002).
+    """WGAN with weight clipping: Algorithm 1 of Arjovsky et al. (2017).
 
     The critic ``f`` has no sigmoid and maximises ``E[f(x)] - E[f(G(z))]``;
     after EACH critic update every critic weight is clipped to ``[-c, c]``
-    (the seed notebook clipped before the step). Defaults are the paper's:
+    (some tutorial code clips before the step). Defaults are the paper's:
     RMSProp(5e-5), c = 0.01, n_critic = 5.
 
     Args:
@@ -28,7 +28,7 @@ class WGAN(GAN):
     >>> import numpy as np
     >>> gan = WGAN(latent_dim=8, filters=4)
     >>> gan.compile()
-    >>> _ = gan.fit(np.zeros((4, 28, 28, 1), "float32"), batch_size=4, verbose=0)
+    >>> _ = gan.fit(np.zeros((20, 28, 28, 1), "float32"), batch_size=4, verbose=0)  # 1 step: 5 batches
     >>> max(float(abs(w).numpy().max()) for w in gan.discriminator.trainable_weights) <= 0.01
     True
     """
@@ -52,32 +52,20 @@ class WGAN(GAN):
 
     def train_step(self, data):
         """WGAN Algorithm 1, one iteration of its outer loop."""
-        real, labels = self.unpack(data)
-        batch_size = self.batch_size_of(real)
-        for _ in range(self.discriminator_steps):  # lines 2-8
-            fake = self.G(self.sample_noise(batch_size), labels)
-            d_loss = self.minimize(  # lines 5-6: ascend E[f(x)] - E[f(G(z))]
-                self.discriminator,
-                self.d_optimizer,
-                lambda: losses.wasserstein_critic_loss(self.D(real, labels), self.D(fake, labels)),
-            )
+        for real, labels in self.real_batches(data):  # lines 2-8: a new real minibatch each
+            fake = self.G(self.sample_noise(self.batch_size_of(real)), labels)
+            d_loss = self.discriminator_step(  # lines 5-6: ascend E[f(x)] - E[f(G(z))]
+                real, labels,
+                lambda: losses.wasserstein_critic_loss(self.D(real, labels), self.D(fake, labels)))
             self.clip_critic_weights()  # line 7, after the update
-        g_loss = self.generator_step(batch_size, labels)  # lines 9-11
+        z = self.sample_noise(self.batch_size_of(real))  # lines 9-11
+        g_loss = self.generator_step(z, labels, real, losses.wasserstein_generator_loss)
         return self.update_metrics(d_loss=d_loss, g_loss=g_loss)
 
     def clip_critic_weights(self):
         """``w <- clip(w, -c, c)`` for every trainable critic weight."""
         for weight in self.discriminator.trainable_weights:
             weight.assign(tf.clip_by_value(weight, -self.clip_value, self.clip_value))
-
-    def generator_step(self, batch_size, labels=None):
-        """Descends ``-E[f(G(z))]`` on fresh noise; returns the mean loss."""
-        z = self.sample_noise(batch_size)
-        return self.minimize(
-            self.generator,
-            self.g_optimizer,
-            lambda: losses.wasserstein_generator_loss(self.D(self.G(z, labels), labels)),
-        )
 
     def get_config(self):
         """Adds ``clip_value`` to the base config."""
@@ -86,7 +74,7 @@ class WGAN(GAN):
 
 @keras.saving.register_keras_serializable(package="keras_gans")
 class WGANGP(WGAN):
-    """WGAN-GP: Algorithm 1 of Gulrajani et al. (2017), seed 000 eq. 11.
+    """WGAN-GP: Algorithm 1 of Gulrajani et al. (2017).
 
     The clipping is replaced by the penalty ``λ (||∇ f(x̂)||₂ - 1)²`` on
     per-sample interpolates ``x̂ = ε x + (1 - ε) G(z)``, ``ε ~ U[0, 1]`` drawn
@@ -122,11 +110,10 @@ class WGANGP(WGAN):
 
     def train_step(self, data):
         """WGAN-GP Algorithm 1, one iteration of its outer loop."""
-        real, labels = self.unpack(data)
-        batch_size = self.batch_size_of(real)
-        for _ in range(self.discriminator_steps):  # lines 2-10
+        for real, labels in self.real_batches(data):  # lines 2-10: a new real minibatch each
+            batch_size = self.batch_size_of(real)
             fake = self.G(self.sample_noise(batch_size), labels)
-            epsilon = self.sample_uniform(batch_size)  # line 4: one ε per sample
+            epsilon = self.sample_uniform(batch_size)  # line 4: one epsilon per sample
 
             def critic_loss():  # lines 5-7
                 penalty = losses.gradient_penalty(
@@ -135,8 +122,9 @@ class WGANGP(WGAN):
                 wasserstein = losses.wasserstein_critic_loss(self.D(real, labels), self.D(fake, labels))
                 return wasserstein + self.gradient_penalty_weight * penalty, {"penalty": penalty}
 
-            d_loss, terms = self.minimize(self.discriminator, self.d_optimizer, critic_loss)
-        g_loss = self.generator_step(batch_size, labels)  # lines 11-12
+            d_loss, terms = self.discriminator_step(real, labels, critic_loss)
+        z = self.sample_noise(self.batch_size_of(real))  # lines 11-12
+        g_loss = self.generator_step(z, labels, real, losses.wasserstein_generator_loss)
         return self.update_metrics(d_loss=d_loss, g_loss=g_loss, gradient_penalty=terms["penalty"])
 
     def get_config(self):

@@ -1,0 +1,291 @@
+"""Training techniques that compose with every GAN variant.
+
+The remedies the GAN literature teaches — the "improved techniques" of
+Salimans et al. (2016), instance noise, penalizing the discriminator,
+averaging the generator — are each ONE module here: a :class:`Technique`
+subclass that declares its options (name, default, valid range, help text,
+Keras Tuner range) and implements the hooks it needs. The shared step
+machinery of :class:`keras_gans.models.GAN` calls those hooks, so a variant's
+``train_step`` keeps reading like its paper's algorithm box, and a new
+technique needs no change to any variant, to the CLI (its flags are derived
+from the declarations) or to the tuner (its searchable weights likewise).
+
+Every technique is switched on by a keyword of the model's constructor::
+
+    gan = DCGAN(feature_matching=1.0, generator_ema=0.999, instance_noise=0.1)
+
+and is then part of ``get_config`` (and so of ``.keras`` files).
+
+The hooks, in the order a training step meets them:
+
+===========================  ===========================================================
+``transform_networks``       replace the networks at construction (minibatch
+                             discrimination, virtual batch norm)
+``build``                    create state (averaged weights) before the model is built
+``discriminator_input``      change what D sees (instance noise); in ``GAN.D``
+``discriminator_penalty``    a per-example term added to D's loss (R1); in
+                             ``GAN.discriminator_step``
+``generator_objective``      replace G's loss (feature matching); in ``GAN.generator_step``
+``weight_penalty``           a term on a network's weights (historical averaging); in
+                             ``GAN.minimize``
+``after_update``             after each update of a network (generator EMA,
+                             historical averages); in ``GAN.minimize``
+``sampling_generator``       the generator that ``generate``, the callbacks and the
+                             exports use (the averaged one)
+===========================  ===========================================================
+
+Example:
+
+>>> from keras_gans.models import DCGAN
+>>> gan = DCGAN(latent_dim=8, filters=4, generator_ema=0.99, real_label=0.9)
+>>> [type(t).__name__ for t in gan.techniques]
+['OneSidedLabelSmoothing', 'GeneratorEMA']
+>>> DCGAN.from_config(gan.get_config()).real_label
+0.9
+"""
+
+import dataclasses
+import math
+import numbers
+
+_MISSING = object()
+
+
+@dataclasses.dataclass(frozen=True)
+class Option:
+    """One constructor keyword of a technique: its type, default and valid range.
+
+    The same declaration validates the value, documents it, becomes a CLI
+    flag (``--feature-matching``) and, with ``search``, a Keras Tuner range.
+
+    Attributes:
+        name: the keyword (``"feature_matching"``).
+        default: the value a model gets when the keyword is not given.
+        help: one line for ``--help`` and the docs.
+        kind: ``float``, ``int``, ``bool`` or ``str``.
+        low, high: inclusive bounds (``None``: unbounded).
+        above: a bound the value must EXCEED (exclusive lower bound).
+        below: a bound the value must stay under (exclusive upper bound).
+        allow_none: ``None`` is a valid value (it switches the technique off).
+        choices: the valid values of a ``str`` option, or None.
+        search: ``(low, high)`` of a log-scale Keras Tuner search, or None.
+    """
+
+    name: str
+    default: object
+    help: str
+    kind: type = float
+    low: float = None
+    high: float = None
+    above: float = None
+    below: float = None
+    allow_none: bool = False
+    choices: tuple = None
+    search: tuple = None
+
+    @property
+    def flag(self):
+        """The CLI flag: ``--`` and the name with dashes."""
+        return "--" + self.name.replace("_", "-")
+
+    def check(self, value):
+        """Returns ``value`` converted to the option's kind.
+
+        Raises:
+            ValueError: naming the option, the expected and the received value.
+        """
+        if value is None and self.allow_none:
+            return None
+        if self.kind is bool:
+            if not isinstance(value, (bool, int)) or value not in (0, 1):
+                raise ValueError(f"Expected {self.name} to be True or False, received {value!r}.")
+            return bool(value)
+        if self.kind is str:
+            if not isinstance(value, str) or (self.choices and value not in self.choices):
+                expected = f"in {self.choices}" if self.choices else "to be a string"
+                raise ValueError(f"Expected {self.name} {expected}, received {value!r}.")
+            return value
+        integral = self.kind is int
+        if isinstance(value, bool) or not isinstance(
+                value, numbers.Integral if integral else numbers.Real) or not math.isfinite(value):
+            raise ValueError(
+                f"Expected {self.name} to be {'an integer' if integral else 'a finite number'}"
+                f"{self._range()}, received {value!r}.")
+        if ((self.low is not None and value < self.low)
+                or (self.high is not None and value > self.high)
+                or (self.above is not None and value <= self.above)
+                or (self.below is not None and value >= self.below)):
+            raise ValueError(f"Expected {self.name}{self._range()}, received {value!r}.")
+        return self.kind(value)
+
+    def _range(self):
+        parts = []
+        if self.low is not None:
+            parts.append(f">= {self.low:g}")
+        if self.above is not None:
+            parts.append(f"> {self.above:g}")
+        if self.high is not None:
+            parts.append(f"<= {self.high:g}")
+        if self.below is not None:
+            parts.append(f"< {self.below:g}")
+        text = " " + " and ".join(parts) if parts else ""
+        return text + (" or None" if self.allow_none else "")
+
+
+class Technique:
+    """A training technique: options declared once, hooks into the shared step.
+
+    Subclasses set :attr:`name`, :attr:`paper`, :attr:`summary` and
+    :attr:`options` (the FIRST option switches the technique on: it is on
+    when that option differs from its default), may restrict the variants
+    they apply to with :meth:`unsupported`, and override the hooks they need.
+    Every hook of this base class does nothing.
+
+    The option values are attributes of the instance (``self.r1_gamma``).
+    """
+
+    name = ""
+    paper = ""
+    summary = ""
+    options = ()
+
+    def __init__(self, **values):
+        for option in self.options:
+            setattr(self, option.name, values.get(option.name, option.default))
+
+    @classmethod
+    def is_enabled(cls, values):
+        """Whether the switching option in ``values`` differs from its default."""
+        switch = cls.options[0]
+        return values.get(switch.name, switch.default) not in (switch.default, None, 0, False)
+
+    @classmethod
+    def unsupported(cls, model_class, generator, discriminator, values):
+        """Why the technique cannot apply to this model (a sentence), or None."""
+        return None
+
+    # ------------------------------------------------------------------ hooks
+    def transform_networks(self, generator, discriminator):
+        """Returns ``(generator, discriminator)``, changed if the technique changes them."""
+        return generator, discriminator
+
+    def build(self, model):
+        """Creates the technique's state on ``model`` (before it is built)."""
+
+    def discriminator_input(self, model, samples):
+        """What D sees instead of ``samples`` during training."""
+        return samples
+
+    def discriminator_penalty(self, model, real, labels):
+        """A per-example ``(batch,)`` term added to D's loss, or None."""
+        return None
+
+    def generator_objective(self, model, fake, real, labels, adversarial_loss):
+        """G's per-example loss on ``fake`` if the technique replaces it, else None."""
+        return None
+
+    def weight_penalty(self, model, network):
+        """A scalar added to ``network``'s loss (once per update), or None."""
+        return None
+
+    def after_update(self, model, network):
+        """Runs after every gradient step of ``network``."""
+
+    def sampling_generator(self, model):
+        """The generator to sample from instead of ``model.generator``, or None."""
+        return None
+
+    def get_config(self):
+        """The option values, as constructor keywords of the model."""
+        return {option.name: getattr(self, option.name) for option in self.options}
+
+
+def _registry():
+    from keras_gans.techniques import (
+        feature_matching,
+        generator_ema,
+        historical_averaging,
+        instance_noise,
+        label_smoothing,
+        minibatch_discrimination,
+        r1_penalty,
+        virtual_batch_norm,
+    )
+
+    classes = (
+        minibatch_discrimination.MinibatchDiscrimination,
+        virtual_batch_norm.VirtualBatchNorm,
+        label_smoothing.OneSidedLabelSmoothing,
+        instance_noise.InstanceNoise,
+        r1_penalty.R1Penalty,
+        feature_matching.FeatureMatching,
+        historical_averaging.HistoricalAveraging,
+        generator_ema.GeneratorEMA,
+    )
+    return {cls.name: cls for cls in classes}
+
+
+_TECHNIQUES = None
+
+
+def techniques():
+    """``{name: Technique subclass}`` of every technique, in the order they apply."""
+    global _TECHNIQUES
+    if _TECHNIQUES is None:
+        _TECHNIQUES = _registry()
+    return _TECHNIQUES
+
+
+def all_options():
+    """``{option name: (Technique subclass, Option)}`` of every declared option."""
+    return {option.name: (cls, option) for cls in techniques().values() for option in cls.options}
+
+
+def pop_options(kwargs):
+    """Removes every technique keyword from ``kwargs``; returns them as a dict."""
+    return {name: kwargs.pop(name) for name in list(kwargs) if name in all_options()}
+
+
+def applicable(model_class, generator=None, discriminator=None):
+    """The technique classes that can apply to ``model_class`` (for CLI flags and the docs)."""
+    return [cls for cls in techniques().values()
+            if cls.unsupported(model_class, generator, discriminator, {}) is None]
+
+
+def configure(model_class, generator, discriminator, values):
+    """Validates ``values`` and returns ``(techniques, generator, discriminator)``.
+
+    ``techniques`` are the enabled :class:`Technique` instances, in registry
+    order; the networks are the ones they transformed.
+
+    Raises:
+        ValueError: an invalid value, an option of a technique that is off,
+            or a technique that does not apply to ``model_class``.
+    """
+    checked = {}
+    for name, value in values.items():
+        _, option = all_options()[name]
+        checked[name] = option.check(value)
+    enabled = []
+    for cls in techniques().values():
+        own = {o.name: checked[o.name] for o in cls.options if o.name in checked}
+        if not cls.is_enabled(own):
+            continue
+        reason = cls.unsupported(model_class, generator, discriminator, own)
+        if reason:
+            raise ValueError(f"{cls.name} ({cls.paper}) does not apply to "
+                             f"{model_class.__name__}: {reason}")
+        technique = cls(**own)
+        generator, discriminator = technique.transform_networks(generator, discriminator)
+        enabled.append(technique)
+    return tuple(enabled), generator, discriminator
+
+
+def describe():
+    """One Markdown table row per technique option (for the docs)."""
+    rows = ["| technique | option | default | meaning |", "| --- | --- | --- | --- |"]
+    for cls in techniques().values():
+        for option in cls.options:
+            rows.append(f"| {cls.name} ({cls.paper}) | `{option.name}` | {option.default!r} | "
+                        f"{option.help} |")
+    return "\n".join(rows)
