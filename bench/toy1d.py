@@ -1,14 +1,15 @@
 """Benchmark: the 1-D toy with and without minibatch discrimination, over seeds.
 
 Trains ``Toy1DGAN`` exactly as ``python -m keras_gans train toy1d`` does (same
-defaults), evaluates 10,000 generated samples against N(4, 0.5), and prints a
+defaults: the recipe of ``keras_gans.variants``; ``--paper`` for the tutorial's
+settings; the other flags override), evaluates 10,000 generated samples against N(4, 0.5), and prints a
 Markdown table (mean, sigma ratio, exact W1, fit seconds) plus the command that
 produced it. Target (issue 2): with minibatch discrimination sigma ratio >= 0.85
 and W1 <= 0.05 on at least 4 of 5 seeds; and 5,000 steps in <= 10 s.
 
 Usage:
-    python bench/toy1d.py [--seeds 5] [--steps N] [--batch-size B] [--noise normal]
-                          [--decay-steps N] [--generator-ema 0.999]
+    python bench/toy1d.py [--seeds 5] [--paper] [--steps N] [--batch-size B]
+                          [--noise normal] [--decay-steps N] [--generator-ema 0.999]
 """
 
 import argparse
@@ -50,11 +51,19 @@ def main(argv=None):
     parser.add_argument("--optimizer", choices=cli.OPTIMIZERS, default="default")
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--k", type=int, default=1, help="discriminator steps per generator step")
-    parser.add_argument("--noise", choices=("stratified", "normal"), default="stratified")
-    parser.add_argument("--decay-steps", type=int, default=150)
+    parser.add_argument("--paper", action="store_true",
+                        help="the tutorial's settings instead of the recipe")
+    parser.add_argument("--noise", choices=("stratified", "normal"), default=None)
+    parser.add_argument("--decay-steps", type=int, default=None)
     parser.add_argument("--generator-ema", type=float, default=None)
     args = parser.parse_args(argv)
-    options = dict(noise=args.noise, decay_steps=args.decay_steps, generator_ema=args.generator_ema)
+    options = {} if args.paper else dict(TOY.recipe.options)
+    options.update({key: value for key, value in (("noise", args.noise),
+                   ("decay_steps", args.decay_steps), ("generator_ema", args.generator_ema))
+                   if value is not None})
+    args.noise = options.get("noise", "stratified")
+    args.decay_steps = options.get("decay_steps", 150)
+    args.generator_ema = options.get("generator_ema")
 
     print(f"$ python bench/toy1d.py {' '.join(argv if argv is not None else sys.argv[1:])}".rstrip())
     print(f"\n{args.steps} steps, k={args.k}, batch {args.batch_size}, optimizer {args.optimizer}, "

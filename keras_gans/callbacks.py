@@ -76,7 +76,7 @@ class Gaussian1DMetrics(keras.callbacks.Callback):
 
 
 class TrainingAnimation(keras.callbacks.Callback):
-    """Records the seed 001 plot every N generator steps; writes a GIF at the end.
+    """Records the toy's plot (Glover, AYLIEN 2016) every N generator steps; writes a GIF at the end.
 
     Frames are taken when ``fit()`` hands control back to Python, i.e. every
     ``steps_per_execution`` steps: choose ``every_n_steps`` as a multiple of it.

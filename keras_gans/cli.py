@@ -112,7 +112,7 @@ def build_parser():
                          help="Keras progress output: 0 silent, 1 bar, 2 a line per epoch")
         if variant.data != "images":
             sub.add_argument("--animate", action="store_true",
-                             help="also write training.gif (the seed's animation)")
+                             help="also write training.gif (the animation of Glover's AYLIEN tutorial)")
             sub.add_argument("--animate-every", type=_positive_int, default=100,
                              help="generator steps between animation frames (default 100)")
     for variant, sub in _variant_parsers(

@@ -40,8 +40,8 @@ def gaussian_1d(mean=4.0, stddev=0.5, batch_size=8, seed=None):
     on every run, and no Python code runs per batch.
 
     Args:
-        mean: mean of the target distribution (seed 001: 4).
-        stddev: its standard deviation (seed 001: 0.5); must be > 0.
+        mean: mean of the target distribution (Glover's AYLIEN tutorial: 4).
+        stddev: its standard deviation (the tutorial: 0.5); must be > 0.
         batch_size: samples per batch.
         seed: integer seed of the stream, or None for a random one.
     """

@@ -63,7 +63,7 @@ def gaussian_1d_metrics(samples, mean, stddev):
     Returns:
         ``{"mean", "std", "sigma_ratio", "w1"}`` as Python floats, where
         ``sigma_ratio = std / stddev`` (1 is perfect; < 1 means the generator
-        narrowed, the collapse the seed describes).
+        narrowed, the collapse Glover's AYLIEN tutorial describes).
     """
     samples = np.asarray(samples, dtype=np.float64).ravel()
     w1 = wasserstein1_to_normal(samples, mean, stddev)

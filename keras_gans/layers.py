@@ -19,12 +19,12 @@ class MinibatchDiscrimination(keras.layers.Layer):
         output_i   = concat(f(x_i), o(x_i))              shape (A + num_kernels,)
 
     The sum includes ``j = i`` (a constant 1 per kernel), as in the paper and
-    the seed code. ``T`` has no bias: a bias cancels in ``M_i - M_j``.
+    Glover's AYLIEN code. ``T`` has no bias: a bias cancels in ``M_i - M_j``.
 
     Args:
         num_kernels: number of kernels ``B`` (minibatch features added).
         kernel_dim: dimension ``C`` of each kernel's projection.
-        kernel_initializer: initializer of ``T``; the seed used N(0, 0.02).
+        kernel_initializer: initializer of ``T``; that code used N(0, 0.02).
 
     Example:
 
@@ -149,6 +149,8 @@ class VirtualBatchNormalization(keras.layers.Layer):
 
     def call(self, inputs, training=None, mask=None):  # the same in training and inference
         del training, mask
+        dtype = inputs.dtype
+        inputs = tf.cast(inputs, tf.float32)  # statistics in float32 under mixed precision, as BN
         size = self.reference_size
         example_axes = list(range(1, len(inputs.shape) - 1))  # spatial axes of one example
         reference = inputs[:size]
@@ -169,8 +171,9 @@ class VirtualBatchNormalization(keras.layers.Layer):
         mean = tf.where(is_reference, reference_mean, mean)
         square = tf.where(is_reference, reference_square, square)
         variance = tf.maximum(square - tf.square(mean), 0.0)
-        gamma, beta = tf.cast(self.gamma, inputs.dtype), tf.cast(self.beta, inputs.dtype)
-        return (inputs - mean) * tf.math.rsqrt(variance + self.epsilon) * gamma + beta
+        gamma, beta = tf.cast(self.gamma, tf.float32), tf.cast(self.beta, tf.float32)
+        return tf.cast((inputs - mean) * tf.math.rsqrt(variance + self.epsilon) * gamma + beta,
+                       dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape

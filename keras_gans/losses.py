@@ -10,7 +10,7 @@ what makes the same code correct on one device and under
 The discriminator outputs logits ``a``; ``D(x) = sigmoid(a)``. The logs of the
 papers are rewritten with the numerically stable identities
 ``-log sigmoid(a) = softplus(-a)`` and ``-log(1 - sigmoid(a)) = softplus(a)``,
-so no clipping of probabilities (the ``tf.maximum(x, 1e-5)`` of the seed code)
+so no clipping of probabilities (the ``tf.maximum(x, 1e-5)`` of some tutorial code)
 is needed.
 
 Example:
@@ -34,14 +34,14 @@ def _per_example(logits):
 def discriminator_loss(real_logits, fake_logits, real_label=1.0):
     """Discriminator loss of Goodfellow et al. (2014), Algorithm 1 line 5.
 
-    The discriminator ascends ``log D(x) + log(1 - D(G(z)))`` (seed 000,
-    eq. 1); as a loss to minimise, per example ``i``::
+    The discriminator ascends ``log D(x) + log(1 - D(G(z)))`` (Goodfellow et al.
+    2014, eq. 1); as a loss to minimise, per example ``i``::
 
         L_D(i) = -log D(x_i) - log(1 - D(G(z_i)))
                = softplus(-real_logit_i) + softplus(fake_logit_i)
 
     With ``real_label = α < 1`` the real targets are ``α`` instead of 1: the
-    one-sided label smoothing of Salimans et al. (2016) (seed 002, α = 0.9;
+    one-sided label smoothing of Salimans et al. (2016) (α = 0.9;
     fake targets stay 0), ``-α log D(x) - (1 - α) log(1 - D(x))`` for the real
     term.
 
@@ -67,7 +67,7 @@ def discriminator_loss(real_logits, fake_logits, real_label=1.0):
 def minimax_generator_loss(fake_logits):
     """The saturating generator loss of Algorithm 1, line 8.
 
-    The generator descends ``log(1 - D(G(z)))`` (seed 000, eq. 1)::
+    The generator descends ``log(1 - D(G(z)))`` (Goodfellow et al. 2014, eq. 1)::
 
         L_G(i) = log(1 - D(G(z_i))) = -softplus(fake_logit_i)
 
@@ -79,7 +79,7 @@ def minimax_generator_loss(fake_logits):
 
 
 def non_saturating_generator_loss(fake_logits):
-    """The non-saturating generator loss (seed 000, eq. 3).
+    """The non-saturating generator loss (Goodfellow et al. 2014, sec. 3).
 
     Instead of minimising ``log(1 - D(G(z)))`` the generator maximises
     ``log D(G(z))``; as a loss::
@@ -113,7 +113,7 @@ def get_generator_loss(name):
 
 
 def wasserstein_critic_loss(real_scores, fake_scores):
-    """The WGAN critic loss (seed 000 eq. 10; seed 002, WGAN Algorithm 1 line 5).
+    """The WGAN critic loss (Arjovsky et al. 2017, Algorithm 1 line 5).
 
     The critic ``f`` ascends ``E[f(x)] - E[f(G(z))]``, the Kantorovich-
     Rubinstein estimate of W(p_data, p_g); as a per-example loss to minimise::
@@ -135,12 +135,12 @@ def wasserstein_generator_loss(fake_scores):
 
 
 def gradient_penalty(critic, real, fake, epsilon):
-    """The WGAN-GP penalty of Gulrajani et al. (2017) (seed 000 eq. 11), per example::
+    """The WGAN-GP penalty of Gulrajani et al. (2017), eq. 3, per example::
 
         x̂_i = ε_i x_i + (1 - ε_i) G(z_i),    GP(i) = (||∇_x̂ f(x̂_i)||_2 - 1)²
 
     ``ε_i`` is one draw of U[0, 1] PER SAMPLE, and the norm runs over ALL
-    non-batch axes of each sample (the seed code used one ε per batch and a
+    non-batch axes of each sample (some tutorial code uses one ε per batch and a
     norm over axis 1 only). Multiply by λ (10 in the paper) and add it to
     :func:`wasserstein_critic_loss`. The critic must treat samples
     independently (layer norm, not batch norm) for ∇ of the summed scores to be

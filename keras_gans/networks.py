@@ -30,9 +30,9 @@ def _positive_int(name, value):
 
 
 def toy_generator(hidden_units=4, latent_dim=1, kernel_initializer="glorot_uniform", name="generator"):
-    """The 1-D toy generator of seed 001: ``Dense(h) -> softplus -> Dense(1)``.
+    """The 1-D toy generator of Glover's AYLIEN tutorial: ``Dense(h) -> softplus -> Dense(1)``.
 
-    ``kernel_initializer`` defaults to Keras' Glorot uniform. The seed code
+    ``kernel_initializer`` defaults to Keras' Glorot uniform. The tutorial's code
     drew N(0, 1) weights and pretrained D before the game; with N(0, 1) and no
     pretraining the tanh discriminator saturates on the wide initial fakes and
     training diverges in most seeds.
@@ -62,7 +62,7 @@ def toy_discriminator(
     kernel_initializer="glorot_uniform",
     name="discriminator",
 ):
-    """The 1-D toy discriminator of seed 001.
+    """The 1-D toy discriminator of Glover's AYLIEN tutorial.
 
     Three ``tanh`` layers of width ``2 * hidden_units`` (the discriminator must
     be stronger than the generator), optionally followed by
@@ -169,13 +169,13 @@ def _label_input(num_classes):
 
 def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), filters=64, num_classes=None,
                     name="generator"):
-    """A DCGAN generator (Radford et al. 2015, the rules listed in seed 002).
+    """A DCGAN generator (Radford et al. 2015, sec. 3's architecture rules).
 
     ``z`` is projected and reshaped to ``(H/4, W/4, 2 * filters)``, then two
     stride-2 transposed convolutions upsample to the image: batch norm and
     ReLU everywhere except the output, which is ``tanh`` without batch norm.
 
-    With ``num_classes`` it is the conditional generator of seed 003 (Mirza
+    With ``num_classes`` it is the conditional generator (Mirza
     and Osindero): inputs ``[z, label]``, the label embedded and joined to ``z``.
 
     Example:
@@ -238,7 +238,7 @@ def dcgan_discriminator(image_shape=(28, 28, 1), filters=64, normalization="batc
 
 
 def deconv_generator(latent_dim=100, image_shape=(28, 28, 1), name="generator"):
-    """Seed 000's deconvolutional MNIST generator: four layers, exponential upscaling.
+    """The deconvolutional MNIST generator of Su Wang's *Gentle Introduction*: four layers, exponential upscaling.
 
     ``z -> Dense(7*7*64) -> [ConvTranspose, stride 2] x 2 -> Conv -> tanh``.
 
@@ -265,7 +265,7 @@ def deconv_generator(latent_dim=100, image_shape=(28, 28, 1), name="generator"):
 
 
 def conv_discriminator(image_shape=(28, 28, 1), name="discriminator"):
-    """Seed 000's convolutional MNIST discriminator: two conv-avgpool layers, two dense.
+    """The convolutional MNIST discriminator of Su Wang's *Gentle Introduction*: two conv-avgpool layers, two dense.
 
     Example:
 

@@ -25,7 +25,7 @@ def _density(samples, edges):
 
 def toy1d_snapshot(model, mean=4.0, stddev=0.5, num_points=10_000, num_bins=100, batch_size=8,
                    boundary_points=1000):
-    """What the seed's plot shows, as arrays: D's decision boundary and both densities.
+    """What the plot of Glover's AYLIEN tutorial shows, as arrays: D's decision boundary and both densities.
 
     The discriminator is evaluated in batches of ``batch_size`` consecutive
     points, as in the seed: with minibatch discrimination its output depends
@@ -106,7 +106,7 @@ def plot_toy1d(model, mean=4.0, stddev=0.5, path=None, title="1-D GAN", batch_si
 
 
 def animate_toy1d(snapshots, steps, path=None, fps=10):
-    """A ``FuncAnimation`` of :func:`toy1d_snapshot` frames (seed 001's animation).
+    """A ``FuncAnimation`` of :func:`toy1d_snapshot` frames (the tutorial's animation).
 
     Args:
         snapshots: list of snapshot dicts.

@@ -20,6 +20,33 @@ def run(*args, cwd=None):
                           text=True, env=ENV, cwd=cwd, timeout=600)
 
 
+def test_the_quick_start_job_meets_the_toy_target_with_no_other_flag(tmp_path):
+    """`train toy1d --minibatch-discrimination` runs the recipe (normal noise, slow decay,
+    generator EMA; 30,000 steps): sigma ratio >= 0.85 and W1 <= 0.05 (4 of 5 seeds in
+    bench/toy1d.py; seed 0 is one of them)."""
+    result = run("train", "toy1d", "--minibatch-discrimination", "--seed", "0", "--verbose", "0",
+                 "--output", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["steps"] == 30000
+    assert summary["metrics"]["sigma_ratio"] >= 0.85 and summary["metrics"]["w1"] <= 0.05
+
+
+def test_paper_flag_trains_the_papers_settings(tmp_path):
+    import keras
+
+    for flags, expected in ((["--paper"], ("stratified", 150, None)),
+                            ([], ("normal", 3000, 0.999)),
+                            (["--noise", "stratified"], ("stratified", 3000, 0.999))):
+        out = tmp_path / "-".join(flags or ["recipe"])
+        result = run("train", "toy1d", "--steps", "100", "--epochs", "1", *flags,
+                     "--verbose", "0", "--output", str(out))
+        assert result.returncode == 0, result.stderr[-2000:]
+        model = keras.models.load_model(out / "model.keras")
+        config = model.get_config()
+        assert (config["noise"], config["decay_steps"], config.get("generator_ema")) == expected
+
+
 def test_train_toy1d_end_to_end(tmp_path):
     out = tmp_path / "run"
     result = run("train", "toy1d", "--steps", "400", "--epochs", "2", "--seed", "0",
@@ -102,7 +129,7 @@ def test_default_output_never_reuses_a_directory(tmp_path):
                                (os.path.join("runs", "toy1d-3"), False))
     # Each records the arguments a resume must repeat.
     record = json.loads((tmp_path / "runs" / "toy1d-2" / "run.json").read_text())
-    assert record["arguments"]["steps"] == 5000 and "output" not in record["arguments"]
+    assert record["arguments"]["steps"] == VARIANTS["toy1d"].steps and "output" not in record["arguments"]
 
 
 @pytest.mark.parametrize("args, message", [

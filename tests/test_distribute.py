@@ -187,15 +187,29 @@ def test_multi_worker_without_tf_config_is_a_clear_error(monkeypatch):
 
 
 # ------------------------------------------------------------- XLA, float16
+#: Every technique on, in XLA and in mixed precision too: name -> (variant, technique options).
+WITH_TECHNIQUES = {
+    "dcgan_techniques": ("dcgan", dict(generator_ema=0.99, feature_matching=1.0, r1_gamma=1.0,
+                                       historical_averaging=0.01, instance_noise=0.1,
+                                       minibatch_discrimination=True, real_label=0.9)),
+    "wgan_gp_virtual_batch_norm": ("wgan_gp", dict(virtual_batch_norm=True,
+                                                   reference_batch_size=4)),
+}
+SETUPS = sorted(VARIANTS) + sorted(WITH_TECHNIQUES)
+
+
 def _small(name):
-    options = {"latent_dim": 8, "image_shape": (8, 8, 1)}
+    name, options = WITH_TECHNIQUES.get(name, (name, {}))
+    options = dict(options)
+    if name != "toy1d":
+        options.update(latent_dim=8, image_shape=(8, 8, 1))
     if name in ("dcgan", "cdcgan", "wgan", "wgan_gp"):
         options["filters"] = 4
     if name == "cdcgan":
         options["num_classes"] = 3
     if name in ("wgan", "wgan_gp"):
         options["discriminator_steps"] = 1  # a 5x smaller graph to compile; same ops
-    return VARIANTS[name].build(**(options if name != "toy1d" else {}))
+    return VARIANTS[name].build(**options)
 
 
 def _data(name):
@@ -206,7 +220,7 @@ def _data(name):
     return images, (rng.integers(0, 3, 16) if name == "cdcgan" else None)
 
 
-@pytest.mark.parametrize("name", sorted(VARIANTS))
+@pytest.mark.parametrize("name", SETUPS)
 def test_every_variant_trains_with_xla(name):
     model = _small(name)
     model.compile(jit_compile=True)
@@ -223,7 +237,7 @@ def mixed_float16():
     keras.mixed_precision.set_global_policy("float32")
 
 
-@pytest.mark.parametrize("name", sorted(VARIANTS))
+@pytest.mark.parametrize("name", SETUPS)
 def test_every_variant_trains_in_mixed_precision(name, mixed_float16, tmp_path):
     model = _small(name)
     model.compile()

@@ -360,3 +360,35 @@ def test_cli_flags_are_derived_from_the_declarations():
     wgan = vars(parser.parse_args(["train", "wgan"]))
     assert "real_label" not in wgan and "r1_gamma" in wgan  # no logistic loss, no smoothing
     assert "virtual_batch_norm" not in vars(parser.parse_args(["train", "cdcgan"]))
+
+
+def test_the_tuner_searches_technique_weights_on_their_declared_ranges():
+    import keras_tuner
+
+    from keras_gans.tuning import GANHyperModel
+
+    hypermodel = GANHyperModel("dcgan", {"latent_dim": 8, "filters": 4},
+                               tune_techniques=("feature_matching", "r1_gamma"))
+    hp = keras_tuner.HyperParameters()
+    model = hypermodel.build(hp)
+    assert {"feature_matching", "r1_gamma"} <= set(hp.values)
+    low, high = techniques.all_options()["r1_gamma"][1].search
+    assert low <= hp.values["r1_gamma"] <= high
+    by_name = {type(t).__name__: t for t in model.techniques}
+    assert by_name["R1Penalty"].r1_gamma == hp.values["r1_gamma"]
+    assert by_name["FeatureMatching"].feature_matching == hp.values["feature_matching"]
+    with pytest.raises(ValueError, match="one of .*received 'generator_ema'"):
+        GANHyperModel("dcgan", tune_techniques=("generator_ema",))
+
+
+def test_recipes_build_and_paper_is_the_model_classes_defaults():
+    from keras_gans import variants
+
+    recipe = variants.build("dcgan", latent_dim=8, filters=4)
+    paper = variants.build("dcgan", paper=True, latent_dim=8, filters=4)
+    assert [type(t).__name__ for t in recipe.techniques] == ["GeneratorEMA"]
+    assert paper.techniques == ()
+    assert float(recipe.g_optimizer.learning_rate) == pytest.approx(1e-3)
+    assert float(paper.g_optimizer.learning_rate) == pytest.approx(2e-4)
+    for name, variant in variants.VARIANTS.items():  # every recipe is valid for its variant
+        variants.build(name, compile=False, **({"latent_dim": 8} if variant.data == "images" else {}))

@@ -34,7 +34,8 @@ class InstanceNoise(Technique):
         return self.instance_noise * tf.maximum(0.0, 1.0 - fraction)
 
     def discriminator_input(self, model, samples):
-        sigma = self.sigma(model.g_optimizer.iterations)
+        step = model.g_optimizer.iterations if model.g_optimizer is not None else 0
+        sigma = self.sigma(step)
         shape = samples.shape[1:]
 
         def normal(count, seed=None):
