@@ -138,8 +138,8 @@ def build_parser():
         sub.add_argument("--tune-beta-1", action="store_true", help="also search Adam's beta_1")
         sub.add_argument("--tune-k", action="store_true",
                          help="also search the discriminator steps k / n_critic")
-        searchable = [option.name for cls in techniques.applicable(variant.model_class)
-                      for option in cls.options if option.search]
+        searchable = [option.name for _, option in
+                      techniques.applicable_options(variant.model_class, searchable=True)]
         sub.add_argument("--tune-techniques", nargs="+", default=(), choices=searchable,
                          metavar="OPTION",
                          help="also search these technique weights on their log ranges: "
@@ -198,17 +198,16 @@ def _add_technique_arguments(sub, variant):
     group = sub.add_argument_group(
         "training techniques", "Options of keras_gans.techniques (default: the recipe's value, "
         "else off); see `python -m keras_gans list --techniques`.")
-    for cls in techniques.applicable(variant.model_class):
-        for option in cls.options:
-            recipe_value = variant.recipe.options.get(option.name)
-            shown = f"; recipe: {recipe_value}" if recipe_value is not None else ""
-            kwargs = dict(dest=option.name, default=None, help=f"{option.help} [{cls.paper}{shown}]")
-            if option.kind is bool:
-                kwargs["action"] = argparse.BooleanOptionalAction
-            else:
-                kwargs["type"] = option.kind
-                kwargs["metavar"] = option.kind.__name__.upper()
-            group.add_argument(option.flag, **kwargs)
+    for cls, option in techniques.applicable_options(variant.model_class):
+        recipe_value = variant.recipe.options.get(option.name)
+        shown = f"; recipe: {recipe_value}" if recipe_value is not None else ""
+        kwargs = dict(dest=option.name, default=None, help=f"{option.help} [{cls.paper}{shown}]")
+        if option.kind is bool:
+            kwargs["action"] = argparse.BooleanOptionalAction
+        else:
+            kwargs["type"] = option.kind
+            kwargs["metavar"] = option.kind.__name__.upper()
+        group.add_argument(option.flag, **kwargs)
 
 
 def model_options(args, variant):
@@ -219,8 +218,7 @@ def model_options(args, variant):
     """
     options = {} if args.paper else dict(variant.recipe.options)
     dests = [option.dest for option in variant.options]
-    dests += [option.name for cls in techniques.applicable(variant.model_class)
-              for option in cls.options]
+    dests += [option.name for _, option in techniques.applicable_options(variant.model_class)]
     options.update({dest: getattr(args, dest) for dest in dests if getattr(args, dest) is not None})
     options.update(variant.data_options(getattr(args, "dataset", None)))
     return options

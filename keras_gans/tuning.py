@@ -135,8 +135,8 @@ class GANHyperModel(keras_tuner.HyperModel):
         self.seed = seed
         self.steps_per_execution = steps_per_execution
         self.optimizers = optimizers
-        searchable = {option.name: option for cls in techniques.applicable(self.variant.model_class)
-                      for option in cls.options if option.search}
+        searchable = {option.name: option for _, option in
+                      techniques.applicable_options(self.variant.model_class, searchable=True)}
         for name in tune_techniques:
             if name not in searchable:
                 raise ValueError(f"Expected technique options with a search range for "

@@ -354,9 +354,8 @@ def test_cli_flags_are_derived_from_the_declarations():
     parser = build_parser()
     for variant in VARIANTS.values():
         text = parser.parse_args(["train", variant.name, "--paper"])
-        for cls in techniques.applicable(variant.model_class):
-            for option in cls.options:
-                assert hasattr(text, option.name), (variant.name, option.name)
+        for _, option in techniques.applicable_options(variant.model_class):
+            assert hasattr(text, option.name), (variant.name, option.name)
     wgan = vars(parser.parse_args(["train", "wgan"]))
     assert "real_label" not in wgan and "r1_gamma" in wgan  # no logistic loss, no smoothing
     assert "virtual_batch_norm" not in vars(parser.parse_args(["train", "cdcgan"]))

@@ -243,13 +243,21 @@ def all_options():
 
 def pop_options(kwargs):
     """Removes every technique keyword from ``kwargs``; returns them as a dict."""
-    return {name: kwargs.pop(name) for name in list(kwargs) if name in all_options()}
+    declared = all_options()
+    return {name: kwargs.pop(name) for name in list(kwargs) if name in declared}
 
 
 def applicable(model_class, generator=None, discriminator=None):
     """The technique classes that can apply to ``model_class`` (for CLI flags and the docs)."""
     return [cls for cls in techniques().values()
             if cls.unsupported(model_class, generator, discriminator, {}) is None]
+
+
+def applicable_options(model_class, searchable=False):
+    """``[(Technique subclass, Option)]`` of the techniques that apply to ``model_class``;
+    with ``searchable``, only the options with a Keras Tuner range."""
+    return [(cls, option) for cls in applicable(model_class) for option in cls.options
+            if option.search or not searchable]
 
 
 def configure(model_class, generator, discriminator, values):
