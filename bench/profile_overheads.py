@@ -232,7 +232,7 @@ def compare_joined_calls(args):
             lambda: networks.dcgan_discriminator(normalization="layer"), 10.0, (1, 2, 3)),
         "vanilla MLP discriminator (dropout off)": (
             lambda: networks.mlp_discriminator(dropout=0), 0.0, (1, 2)),
-        "seed 000 conv discriminator (vanilla --architecture conv)": (
+        "Su Wang's conv discriminator (vanilla --architecture conv)": (
             networks.conv_discriminator, 0.0, (1, 2)),
     }
     print("ms per discriminator step (batch 64 real + 64 fake), median of "

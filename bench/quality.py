@@ -1,15 +1,14 @@
 """Benchmark: sample quality of every image variant after a fixed CPU budget.
 
-Each variant is trained at its defaults (the CLI's: default networks,
-optimizers, batch size and ``steps_per_execution``) on the train split of
+Each variant is trained in its recipe (the CLI's default: the recipe's
+networks, techniques, optimizers and batch size, ``keras_gans.variants``) on the train split of
 ``--dataset`` from ``$TFDS_DATA_DIR`` for ``--minutes`` of wall time on this
 machine (``keras_gans.callbacks.TimeLimit``), then ``--eval-samples``
 generated images are scored by the package's classifier
 (``keras_gans.evaluation.ImageEvaluator``): Fréchet classifier distance to the
 test split, classifier score, and for ``cdcgan`` conditional accuracy. The
 real-data row (the same number of train images against the test split) is
-the reference. Targets (issue 3): cdcgan conditional accuracy >= 97 %;
-classifier score of dcgan / wgan_gp >= 0.95 x the real data's.
+the reference.
 
 Trained models are saved as ``--save-dir/VARIANT_DATASET.keras`` (a new
 directory; existing files are never overwritten).
@@ -28,7 +27,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 
-from keras_gans import callbacks, data, evaluation  # noqa: E402
+from keras_gans import callbacks, data, evaluation, variants  # noqa: E402
 from keras_gans.data import IMAGE_DATASETS  # noqa: E402
 from keras_gans.variants import VARIANTS  # noqa: E402
 
@@ -36,14 +35,14 @@ IMAGE_VARIANTS = [name for name, variant in VARIANTS.items() if variant.data == 
 
 
 def train_for(name, dataset, minutes, seed, steps_per_epoch=500):
-    """Trains one variant for ``minutes``; returns (model, steps, seconds)."""
-    variant = VARIANTS[name]
+    """Trains one variant in its recipe (``python -m keras_gans train NAME``'s
+    default) for ``minutes``; returns (model, steps, seconds)."""
     keras.utils.set_random_seed(seed)
-    model = variant.build(**variant.data_options(dataset))
-    model.compile(steps_per_execution=variant.steps_per_execution)
+    model = variants.build(name, dataset)
     limit = callbacks.TimeLimit(minutes * 60)
     start = time.perf_counter()
-    model.fit(data.load_images(dataset, "train", variant.batch_size, repeat=True, seed=seed),
+    batch_size = variants.batch_size_of(name)
+    model.fit(data.load_images(dataset, "train", batch_size, repeat=True, seed=seed),
               epochs=10**6, steps_per_epoch=steps_per_epoch, callbacks=[limit], verbose=0)
     return model, limit.steps, time.perf_counter() - start
 

@@ -1,8 +1,8 @@
 """Benchmark: the 1-D toy with and without minibatch discrimination, over seeds.
 
 Trains ``Toy1DGAN`` exactly as ``python -m keras_gans train toy1d`` does (same
-defaults: the recipe of ``keras_gans.variants``; ``--paper`` for the tutorial's
-settings; the other flags override), evaluates 10,000 generated samples against N(4, 0.5), and prints a
+defaults: the recipe of ``keras_gans.variants``; ``--paper`` for the settings of
+Glover's AYLIEN tutorial; the other flags override), evaluates 10,000 generated samples against N(4, 0.5), and prints a
 Markdown table (mean, sigma ratio, exact W1, fit seconds) plus the command that
 produced it. Target (issue 2): with minibatch discrimination sigma ratio >= 0.85
 and W1 <= 0.05 on at least 4 of 5 seeds; and 5,000 steps in <= 10 s.
@@ -52,7 +52,7 @@ def main(argv=None):
     parser.add_argument("--learning-rate", type=float, default=None)
     parser.add_argument("--k", type=int, default=1, help="discriminator steps per generator step")
     parser.add_argument("--paper", action="store_true",
-                        help="the tutorial's settings instead of the recipe")
+                        help="the settings of Glover's AYLIEN tutorial instead of the recipe")
     parser.add_argument("--noise", choices=("stratified", "normal"), default=None)
     parser.add_argument("--decay-steps", type=int, default=None)
     parser.add_argument("--generator-ema", type=float, default=None)

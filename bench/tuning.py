@@ -120,7 +120,7 @@ def main(argv=None):
         options = {"minibatch_discrimination": True}
         toy = tuning.GANHyperModel("toy1d", options, steps_per_execution=100,
                                    learning_rates=decade_around_default("toy1d", options))
-        search_and_compare("toy1d with minibatch discrimination (seed settings otherwise)", toy,
+        search_and_compare("toy1d with minibatch discrimination (Glover's settings otherwise)", toy,
                            args.toy_trials, 5, args.toy_steps // 5, 12, args.seeds,
                            args.toy_executions)
     if args.skip != "image":

@@ -38,6 +38,8 @@ def main(argv=None):
     parser.add_argument("--paper", action="store_true", help="our DCGAN at the paper's settings")
     parser.add_argument("--eval-samples", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--setups", nargs="+", choices=("ours", "tf-gan", "keras-io"),
+                        default=["ours", "tf-gan", "keras-io"], help="which to train")
     args = parser.parse_args(argv)
 
     import keras
@@ -59,6 +61,7 @@ def main(argv=None):
         "keras-io": (keras_io, 64, lambda n: keras_io.generator(
             keras.random.normal((n, keras_io_networks.latent_dim)), training=False)),
     }
+    setups = {label: setup for label, setup in setups.items() if label in args.setups}
     streams = {label: data.load_images(args.dataset, "train", batch, repeat=True, seed=args.seed)
                for label, (_, batch, _) in setups.items()}
     spent = dict.fromkeys(setups, 0.0)

@@ -28,7 +28,7 @@ def toy1d_snapshot(model, mean=4.0, stddev=0.5, num_points=10_000, num_bins=100,
     """What the plot of Glover's AYLIEN tutorial shows, as arrays: D's decision boundary and both densities.
 
     The discriminator is evaluated in batches of ``batch_size`` consecutive
-    points, as in the seed: with minibatch discrimination its output depends
+    points, as in Glover's code: with minibatch discrimination its output depends
     on the rest of the batch.
 
     Args:
@@ -106,7 +106,7 @@ def plot_toy1d(model, mean=4.0, stddev=0.5, path=None, title="1-D GAN", batch_si
 
 
 def animate_toy1d(snapshots, steps, path=None, fps=10):
-    """A ``FuncAnimation`` of :func:`toy1d_snapshot` frames (the tutorial's animation).
+    """A ``FuncAnimation`` of :func:`toy1d_snapshot` frames (the animation of Glover's AYLIEN tutorial).
 
     Args:
         snapshots: list of snapshot dicts.

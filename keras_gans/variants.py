@@ -139,6 +139,10 @@ CRITIC_STEPS = Option(
 LATENT_DIM = Option(("--latent-dim",), "latent_dim", dict(type=int, help="noise width (default 100)"))
 FILTERS = Option(("--filters",), "filters",
                  dict(type=int, help="filters of the first conv layer (default 64)"))
+DENSE_UNITS = Option(
+    ("--dense-units",), "dense_units",
+    dict(type=int, help="a fully connected hidden layer of this width in G and D (InfoGAN's "
+         "MNIST networks with 1024; default: none, the paper's all-convolutional ones)"))
 REUSE_REAL_BATCH = Option(
     ("--reuse-real-batch",), "reuse_real_batch",
     dict(action="store_true", default=None,
@@ -199,7 +203,7 @@ VARIANTS = {
     ),
     "dcgan": _image_variant(
         "dcgan", "DCGAN (Radford et al. 2015)", DCGAN,
-        (LATENT_DIM, FILTERS, GENERATOR_LOSS, DISCRIMINATOR_STEPS, REUSE_REAL_BATCH), steps=3000,
+        (LATENT_DIM, FILTERS, DENSE_UNITS, GENERATOR_LOSS, DISCRIMINATOR_STEPS, REUSE_REAL_BATCH), steps=3000,
         model_class=DCGAN,
         recipe=Recipe(
             options={"generator_ema": 0.999},
@@ -210,19 +214,19 @@ VARIANTS = {
     ),
     "cdcgan": _image_variant(
         "cdcgan", "conditional DCGAN (Mirza & Osindero 2014)", ConditionalDCGAN,
-        (LATENT_DIM, FILTERS, GENERATOR_LOSS, DISCRIMINATOR_STEPS, REUSE_REAL_BATCH), steps=3000,
+        (LATENT_DIM, FILTERS, DENSE_UNITS, GENERATOR_LOSS, DISCRIMINATOR_STEPS, REUSE_REAL_BATCH), steps=3000,
         conditional=True, model_class=ConditionalDCGAN,
     ),
     "wgan": _image_variant(
         "wgan", "WGAN with weight clipping (Arjovsky et al. 2017)", WGAN,
-        (LATENT_DIM, FILTERS, CRITIC_STEPS, REUSE_REAL_BATCH,
+        (LATENT_DIM, FILTERS, DENSE_UNITS, CRITIC_STEPS, REUSE_REAL_BATCH,
          Option(("--clip-value",), "clip_value",
                 dict(type=float, help="critic weights are clipped to [-c, c] (default 0.01)"))),
         steps=2000, model_class=WGAN,
     ),
     "wgan_gp": _image_variant(
         "wgan_gp", "WGAN-GP (Gulrajani et al. 2017)", WGANGP,
-        (LATENT_DIM, FILTERS, CRITIC_STEPS, REUSE_REAL_BATCH,
+        (LATENT_DIM, FILTERS, DENSE_UNITS, CRITIC_STEPS, REUSE_REAL_BATCH,
          Option(("--gradient-penalty-weight",), "gradient_penalty_weight",
                 dict(type=float, help="lambda (default 10)"))),
         steps=2000, model_class=WGANGP,

@@ -108,7 +108,7 @@ def test_toy_export_generate_is_stratified_and_deterministic(tmp_path, serve):
     ])
     assert set(report["signatures"]["generate"]["outputs"]) == {"samples", "z"}
     np.testing.assert_array_equal(arrays["0/samples"], arrays["1/samples"])
-    z = arrays["0/z"].ravel()  # the seed's stratified grid over [-8, 8] plus 0.01 U[0, 1)
+    z = arrays["0/z"].ravel()  # Glover's stratified grid over [-8, 8] plus 0.01 U[0, 1)
     assert np.all((z - np.linspace(-8, 8, 5) >= 0) & (z - np.linspace(-8, 8, 5) < 0.01))
     np.testing.assert_allclose(arrays["2/samples"], model.generator(np.array([[-8.0], [0.0], [8.0]])),
                                atol=1e-5)

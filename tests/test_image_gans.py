@@ -39,7 +39,7 @@ def test_gradient_penalty_matches_a_per_sample_computation():
         expected.append((norm - 1.0) ** 2)
     penalty = losses.gradient_penalty(critic, real, fake, epsilon)
     np.testing.assert_allclose(penalty.numpy(), expected, rtol=1e-4)
-    # One ε for the whole batch (the seed code's bug) gives different values.
+    # One ε for the whole batch (a bug of Su Wang's WGAN-GP tutorial code) gives different values.
     shared = losses.gradient_penalty(critic, real, fake, np.full(4, epsilon.mean(), "float32"))
     assert not np.allclose(shared.numpy(), expected, rtol=1e-3)
 
@@ -103,6 +103,25 @@ def test_dcgan_networks_follow_the_architecture_rules():
     assert type(discriminator.layers[1]).__name__ == "Conv2D"
     assert type(discriminator.layers[2]).__name__ == "LeakyReLU"
     assert any(type(layer).__name__ == "BatchNormalization" for layer in generator.layers)
+
+
+@pytest.mark.parametrize("normalization, norm_type", [("batch", "BatchNormalization"),
+                                                      ("layer", "LayerNormalization")])
+def test_dense_units_add_infogans_fully_connected_layers(normalization, norm_type):
+    generator = networks.dcgan_generator(**SMALL, dense_units=12)
+    discriminator = networks.dcgan_discriminator(filters=4, normalization=normalization,
+                                                 dense_units=12)
+    # G: z -> Dense(12) -> BN -> ReLU -> the projection; D: ... -> Dense(12) -> norm -> features.
+    assert generator.layers[1].units == 12 and generator.layers[4].units == 7 * 7 * 8
+    assert type(generator.layers[2]).__name__ == "BatchNormalization"
+    features = discriminator.get_layer("features")
+    assert features.output.shape == (None, 12)
+    assert isinstance(features, keras.layers.LeakyReLU)
+    assert type(discriminator.layers[-3]).__name__ == norm_type
+    assert networks.default_feature_layer(discriminator) == "features"
+    assert DCGAN(**SMALL, dense_units=12).generate(2).shape == (2, 28, 28, 1)
+    with pytest.raises(ValueError, match="dense_units to be a positive integer, received 0"):
+        networks.dcgan_generator(**SMALL, dense_units=0)
 
 
 def test_conditional_generator_output_depends_on_the_label():

@@ -1,4 +1,4 @@
-"""The losses against their formulas (seed 000, eqs. 1 and 3)."""
+"""The losses against their formulas (Goodfellow et al. 2014, eqs. 1 and 3)."""
 
 import numpy as np
 import pytest
@@ -50,7 +50,7 @@ def test_losses_stay_finite_for_confident_discriminators():
     ):
         assert np.all(np.isfinite(value))
     # The saturating loss has (almost) no gradient where D rejects the fake; the
-    # non-saturating one keeps a strong gradient there (seed 000's motivation).
+    # non-saturating one keeps a strong gradient there (Goodfellow et al. 2014, sec. 3).
     rejected = tf.Variable([[-10.0]])
     with tf.GradientTape(persistent=True) as tape:
         minimax = losses.minimax_generator_loss(rejected)

@@ -18,7 +18,9 @@ class DCGAN(VanillaGAN):
 
     Args:
         generator, discriminator: networks; default DCGAN ones for ``image_shape``.
-        latent_dim, image_shape, filters: used only to build default networks.
+        latent_dim, image_shape, filters, dense_units: used only to build
+            default networks (``dense_units``: a fully connected hidden layer
+            in each, see :func:`~keras_gans.networks.dcgan_generator`).
         **kwargs: :class:`VanillaGAN` options (``generator_loss``,
             ``discriminator_steps``).
 
@@ -30,10 +32,12 @@ class DCGAN(VanillaGAN):
     """
 
     def __init__(self, generator=None, discriminator=None, latent_dim=100,
-                 image_shape=(28, 28, 1), filters=64, **kwargs):
+                 image_shape=(28, 28, 1), filters=64, dense_units=None, **kwargs):
         super().__init__(
-            generator or networks.dcgan_generator(latent_dim, image_shape, filters),
-            discriminator or networks.dcgan_discriminator(image_shape, filters),
+            generator or networks.dcgan_generator(latent_dim, image_shape, filters,
+                                                  dense_units=dense_units),
+            discriminator or networks.dcgan_discriminator(image_shape, filters,
+                                                          dense_units=dense_units),
             **kwargs,
         )
 
@@ -51,7 +55,8 @@ class ConditionalDCGAN(VanillaGAN):
         generator: ``[z, label] -> image``; default conditional DCGAN network.
         discriminator: ``[image, label] -> logit``; default conditional DCGAN.
         num_classes: number of classes (labels lie in ``[0, num_classes)``).
-        latent_dim, image_shape, filters: used only to build default networks.
+        latent_dim, image_shape, filters, dense_units: used only to build
+            default networks (see :class:`DCGAN`).
 
     Example:
 
@@ -63,10 +68,12 @@ class ConditionalDCGAN(VanillaGAN):
     conditional = True
 
     def __init__(self, generator=None, discriminator=None, num_classes=10, latent_dim=100,
-                 image_shape=(28, 28, 1), filters=64, **kwargs):
+                 image_shape=(28, 28, 1), filters=64, dense_units=None, **kwargs):
         super().__init__(
-            generator or networks.dcgan_generator(latent_dim, image_shape, filters, num_classes),
-            discriminator or networks.dcgan_discriminator(image_shape, filters, "batch", num_classes),
+            generator or networks.dcgan_generator(latent_dim, image_shape, filters, num_classes,
+                                                  dense_units),
+            discriminator or networks.dcgan_discriminator(image_shape, filters, "batch",
+                                                          num_classes, dense_units),
             **kwargs,
         )
         self.num_classes = num_classes
