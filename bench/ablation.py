@@ -14,8 +14,8 @@ over seeds of every (variant, configuration) found there.
 A configuration is ``NAME`` or ``NAME:key=value,key=value``: the keys are the
 variant's build options and technique options (``keras_gans.techniques``),
 ``batch_size``, and the optimizer settings ``d_lr``, ``g_lr``, ``beta_1``,
-``beta_2`` (Adam for both networks). ``recipe`` is the CLI's default
-configuration of the variant (``keras_gans.variants``), ``paper`` the
+``beta_2`` (Adam for both networks; ``optimizer=rmsprop`` for RMSProp).
+``recipe`` is the CLI's default configuration of the variant (``keras_gans.variants``), ``paper`` the
 paper's (the model class's own defaults); keys after them override them.
 
 Usage:
@@ -60,17 +60,21 @@ def build(variant_name, config, dataset):
     recipe = variant.recipe if base.startswith("recipe") else variants.Recipe()
     build_options = {**recipe.options, **variant.data_options(dataset)}
     batch_size = options.pop("batch_size", recipe.batch_size or variant.batch_size)
-    optimizer_keys = {key: options.pop(key) for key in ("d_lr", "g_lr", "beta_1", "beta_2")
+    optimizer_keys = {key: options.pop(key)
+                      for key in ("d_lr", "g_lr", "beta_1", "beta_2", "optimizer")
                       if key in options}
     build_options.update(options)
     model = variant.build(**build_options)
     d_optimizer, g_optimizer = recipe.make_optimizers() if recipe.optimizers else (None, None)
     if optimizer_keys:
-        d_default, g_default = model.default_optimizers()
         beta_1 = optimizer_keys.get("beta_1", 0.5)
         beta_2 = optimizer_keys.get("beta_2", 0.999)
-        d_optimizer = keras.optimizers.Adam(optimizer_keys.get("d_lr", 2e-4), beta_1, beta_2)
-        g_optimizer = keras.optimizers.Adam(optimizer_keys.get("g_lr", 2e-4), beta_1, beta_2)
+        rates = optimizer_keys.get("d_lr", 2e-4), optimizer_keys.get("g_lr", 2e-4)
+        if optimizer_keys.get("optimizer", "adam") == "rmsprop":
+            d_optimizer, g_optimizer = (keras.optimizers.RMSprop(rate) for rate in rates)
+        else:
+            d_optimizer, g_optimizer = (keras.optimizers.Adam(rate, beta_1, beta_2)
+                                        for rate in rates)
     model.compile(d_optimizer, g_optimizer, steps_per_execution=variant.steps_per_execution)
     return model, batch_size
 
@@ -117,8 +121,9 @@ def run(variant_name, config_text, seed, args, evaluator, reference):
     return record
 
 
-def table(path, variants=None):
-    """Markdown table of the records in ``path``: mean ± spread over seeds per configuration."""
+def table(path, variants=None, names_only=False):
+    """Markdown table of the records in ``path``: mean ± spread over seeds per configuration
+    (``names_only``: each configuration by its name, without its ``key=value`` options)."""
     groups = collections.defaultdict(list)
     with open(path, encoding="utf-8") as file:
         for line in file:
@@ -137,8 +142,9 @@ def table(path, variants=None):
             "FCD ↓ | smallest class share ↑ |",
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for (dataset, variant, config, budget), records in sorted(groups.items()):
+        shown = config.partition(":")[0] if names_only else config
         rows.append(
-            f"| {dataset} | {variant} | `{config}` | {budget} | {len(records)} | "
+            f"| {dataset} | {variant} | `{shown}` | {budget} | {len(records)} | "
             f"{statistics.mean(r['steps'] for r in records):.0f} | "
             f"{spread([r['score_ratio'] for r in records], 2)} | "
             f"{spread([r['fcd'] for r in records], 1)} | "
@@ -162,10 +168,13 @@ def main(argv=None):
     parser.add_argument("--grids", default=os.path.join("runs", "ablation"),
                         help="where each run's sample grid goes ('' for none)")
     parser.add_argument("--table", metavar="JSONL", help="only print the table of JSONL")
+    parser.add_argument("--names-only", action="store_true",
+                        help="with --table: configurations by name, without their options")
     args = parser.parse_args(argv)
     if args.table:
-        print(f"$ python bench/ablation.py --table {args.table}\n")
-        print(table(args.table))
+        flag = " --names-only" if args.names_only else ""
+        print(f"$ python bench/ablation.py --table {args.table}{flag}\n")
+        print(table(args.table, names_only=args.names_only))
         return
     from keras_gans import evaluation
 

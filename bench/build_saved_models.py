@@ -1,6 +1,6 @@
 """Builds saved_models/: one trained, measured, exported generator per variant.
 
-For every entry below: train at the variant's defaults on the real data in
+For every entry below: train in the variant's recipe (the CLI's default) on the real data in
 ``$TFDS_DATA_DIR`` (image variants for ``--minutes`` of wall time each, as in
 bench/quality.py, whose saved ``.keras`` files in ``--reuse`` are taken
 instead of retraining when present; the 1-D toy for 30,000 steps in the
@@ -37,6 +37,7 @@ ENTRIES = {
     "toy1d_minibatch": ("toy1d", "gaussian_1d", {"minibatch_discrimination": True, **TOY_TUNED}),
     "vanilla_mnist": ("vanilla", "mnist", {}),
     "dcgan_mnist": ("dcgan", "mnist", {}),
+    "dcgan_fashion_mnist": ("dcgan", "fashion_mnist", {}),
     "cdcgan_mnist": ("cdcgan", "mnist", {}),
     "cdcgan_fashion_mnist": ("cdcgan", "fashion_mnist", {}),
     "wgan_mnist": ("wgan", "mnist", {}),

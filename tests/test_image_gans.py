@@ -119,7 +119,8 @@ def test_dense_units_add_infogans_fully_connected_layers(normalization, norm_typ
     assert isinstance(features, keras.layers.LeakyReLU)
     assert type(discriminator.layers[-3]).__name__ == norm_type
     assert networks.default_feature_layer(discriminator) == "features"
-    assert DCGAN(**SMALL, dense_units=12).generate(2).shape == (2, 28, 28, 1)
+    gan = DCGAN(**SMALL, generator_dense_units=6, discriminator_dense_units=12)
+    assert gan.generator.layers[1].units == 6 and gan.discriminator.get_layer("features").output.shape == (None, 12)
     with pytest.raises(ValueError, match="dense_units to be a positive integer, received 0"):
         networks.dcgan_generator(**SMALL, dense_units=0)
 

@@ -387,6 +387,10 @@ def test_recipes_build_and_paper_is_the_model_classes_defaults():
     paper = variants.build("dcgan", paper=True, latent_dim=8, filters=4)
     assert [type(t).__name__ for t in recipe.techniques] == ["GeneratorEMA"]
     assert paper.techniques == ()
+    # InfoGAN's fully connected layers (G 256, D 1024) in the recipe; none in the paper's.
+    assert recipe.discriminator.get_layer("features").output.shape == (None, 1024)
+    assert paper.discriminator.get_layer("features").output.shape == (None, 7 * 7 * 8)
+    assert [layer.units for layer in recipe.generator.layers if hasattr(layer, "units")][0] == 256
     assert float(recipe.g_optimizer.learning_rate) == pytest.approx(1e-3)
     assert float(paper.g_optimizer.learning_rate) == pytest.approx(2e-4)
     for name, variant in variants.VARIANTS.items():  # every recipe is valid for its variant

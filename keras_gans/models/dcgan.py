@@ -18,9 +18,11 @@ class DCGAN(VanillaGAN):
 
     Args:
         generator, discriminator: networks; default DCGAN ones for ``image_shape``.
-        latent_dim, image_shape, filters, dense_units: used only to build
-            default networks (``dense_units``: a fully connected hidden layer
-            in each, see :func:`~keras_gans.networks.dcgan_generator`).
+        latent_dim, image_shape, filters: used only to build default networks.
+        generator_dense_units, discriminator_dense_units: a fully connected
+            hidden layer of this width in the default generator /
+            discriminator (InfoGAN's MNIST networks with 1024 in both, see
+            :func:`~keras_gans.networks.dcgan_generator`); None: the paper's.
         **kwargs: :class:`VanillaGAN` options (``generator_loss``,
             ``discriminator_steps``).
 
@@ -32,12 +34,13 @@ class DCGAN(VanillaGAN):
     """
 
     def __init__(self, generator=None, discriminator=None, latent_dim=100,
-                 image_shape=(28, 28, 1), filters=64, dense_units=None, **kwargs):
+                 image_shape=(28, 28, 1), filters=64, generator_dense_units=None,
+                 discriminator_dense_units=None, **kwargs):
         super().__init__(
             generator or networks.dcgan_generator(latent_dim, image_shape, filters,
-                                                  dense_units=dense_units),
-            discriminator or networks.dcgan_discriminator(image_shape, filters,
-                                                          dense_units=dense_units),
+                                                  dense_units=generator_dense_units),
+            discriminator or networks.dcgan_discriminator(
+                image_shape, filters, dense_units=discriminator_dense_units),
             **kwargs,
         )
 
@@ -55,8 +58,9 @@ class ConditionalDCGAN(VanillaGAN):
         generator: ``[z, label] -> image``; default conditional DCGAN network.
         discriminator: ``[image, label] -> logit``; default conditional DCGAN.
         num_classes: number of classes (labels lie in ``[0, num_classes)``).
-        latent_dim, image_shape, filters, dense_units: used only to build
-            default networks (see :class:`DCGAN`).
+        latent_dim, image_shape, filters, generator_dense_units,
+            discriminator_dense_units: used only to build default networks
+            (see :class:`DCGAN`).
 
     Example:
 
@@ -68,12 +72,13 @@ class ConditionalDCGAN(VanillaGAN):
     conditional = True
 
     def __init__(self, generator=None, discriminator=None, num_classes=10, latent_dim=100,
-                 image_shape=(28, 28, 1), filters=64, dense_units=None, **kwargs):
+                 image_shape=(28, 28, 1), filters=64, generator_dense_units=None,
+                 discriminator_dense_units=None, **kwargs):
         super().__init__(
             generator or networks.dcgan_generator(latent_dim, image_shape, filters, num_classes,
-                                                  dense_units),
+                                                  generator_dense_units),
             discriminator or networks.dcgan_discriminator(image_shape, filters, "batch",
-                                                          num_classes, dense_units),
+                                                          num_classes, discriminator_dense_units),
             **kwargs,
         )
         self.num_classes = num_classes

@@ -21,8 +21,9 @@ class WGAN(GAN):
             DCGAN critic (batch norm, as in the paper's DCGAN critic).
         clip_value: ``c``.
         discriminator_steps: ``n_critic`` (default 5).
-        latent_dim, image_shape, filters, dense_units: used only to build
-            default networks (see :class:`~keras_gans.models.DCGAN`).
+        latent_dim, image_shape, filters, generator_dense_units,
+            discriminator_dense_units: used only to build default networks
+            (see :class:`~keras_gans.models.DCGAN`).
 
     Example:
 
@@ -36,14 +37,14 @@ class WGAN(GAN):
 
     def __init__(self, generator=None, discriminator=None, clip_value=0.01, discriminator_steps=5,
                  latent_dim=100, image_shape=(28, 28, 1), filters=64, normalization="batch",
-                 dense_units=None, **kwargs):
+                 generator_dense_units=None, discriminator_dense_units=None, **kwargs):
         if not (isinstance(clip_value, (int, float)) and clip_value > 0):
             raise ValueError(f"Expected clip_value c > 0, received {clip_value!r}.")
         super().__init__(
             generator or networks.dcgan_generator(latent_dim, image_shape, filters,
-                                                  dense_units=dense_units),
-            discriminator or networks.dcgan_discriminator(image_shape, filters, normalization,
-                                                          dense_units=dense_units),
+                                                  dense_units=generator_dense_units),
+            discriminator or networks.dcgan_discriminator(
+                image_shape, filters, normalization, dense_units=discriminator_dense_units),
             discriminator_steps=discriminator_steps,
             **kwargs,
         )
