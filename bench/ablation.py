@@ -54,28 +54,25 @@ def build(variant_name, config, dataset):
 
     from keras_gans import variants
 
-    variant = variants.get_variant(variant_name)
     base, options = config
     options = dict(options)
-    recipe = variant.recipe if base.startswith("recipe") else variants.Recipe()
-    build_options = {**recipe.options, **variant.data_options(dataset)}
-    batch_size = options.pop("batch_size", recipe.batch_size or variant.batch_size)
+    paper = not base.startswith("recipe")
+    batch_size = options.pop("batch_size", variants.batch_size_of(variant_name, paper))
     optimizer_keys = {key: options.pop(key)
                       for key in ("d_lr", "g_lr", "beta_1", "beta_2", "optimizer")
                       if key in options}
-    build_options.update(options)
-    model = variant.build(**build_options)
-    d_optimizer, g_optimizer = recipe.make_optimizers() if recipe.optimizers else (None, None)
+    model = variants.build(variant_name, dataset, paper=paper, compile=False, **options)
+    recipe = variants.Recipe() if paper else variants.get_variant(variant_name).recipe
+    d_optimizer, g_optimizer = recipe.make_optimizers()
     if optimizer_keys:
-        beta_1 = optimizer_keys.get("beta_1", 0.5)
-        beta_2 = optimizer_keys.get("beta_2", 0.999)
         rates = optimizer_keys.get("d_lr", 2e-4), optimizer_keys.get("g_lr", 2e-4)
         if optimizer_keys.get("optimizer", "adam") == "rmsprop":
             d_optimizer, g_optimizer = (keras.optimizers.RMSprop(rate) for rate in rates)
         else:
-            d_optimizer, g_optimizer = (keras.optimizers.Adam(rate, beta_1, beta_2)
-                                        for rate in rates)
-    model.compile(d_optimizer, g_optimizer, steps_per_execution=variant.steps_per_execution)
+            d_optimizer, g_optimizer = variants.adam(
+                *rates, optimizer_keys.get("beta_1", 0.5), optimizer_keys.get("beta_2", 0.999))()
+    model.compile(d_optimizer, g_optimizer,
+                  steps_per_execution=variants.get_variant(variant_name).steps_per_execution)
     return model, batch_size
 
 
