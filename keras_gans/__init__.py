@@ -6,11 +6,14 @@
 """
 
 from keras_gans import data, layers, losses, networks
-from keras_gans.models import DCGAN, GAN, WGAN, WGANGP, ConditionalDCGAN, Toy1DGAN, VanillaGAN
+from keras_gans.models import (
+    DCGAN, GAN, WGAN, WGANGP, BiGAN, ConditionalDCGAN, Toy1DGAN, UnrolledGAN, VanillaGAN,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GAN", "VanillaGAN", "Toy1DGAN", "DCGAN", "ConditionalDCGAN", "WGAN", "WGANGP",
+    "UnrolledGAN", "BiGAN",
     "data", "layers", "losses", "networks",
 ]

@@ -1,6 +1,7 @@
 """Keras callbacks for GAN training: sample quality, pictures, and surviving faults.
 
-- :class:`Gaussian1DMetrics`, :class:`ImageQualityMetrics`: quality in ``logs``.
+- :class:`Gaussian1DMetrics`, :class:`ModeCoverageMetrics`,
+  :class:`ImageQualityMetrics`: quality in ``logs``.
 - :class:`SampleGrid`, :class:`TrainingAnimation`: what the generator draws.
 - :class:`TerminateOnNaN`, :class:`BackupAndRestore`: Keras' fault-tolerance
   callbacks made to work for GANs (which log no ``loss``, and have two
@@ -75,33 +76,90 @@ class Gaussian1DMetrics(keras.callbacks.Callback):
             logs.update(self.measure())
 
 
-class TrainingAnimation(keras.callbacks.Callback):
-    """Records the toy's plot (Glover, AYLIEN 2016) every N generator steps; writes a GIF at the end.
+class ModeCoverageMetrics(keras.callbacks.Callback):
+    """Writes the mode coverage of a 2-D mixture into ``logs`` at the end of epochs.
 
-    Frames are taken when ``fit()`` hands control back to Python, i.e. every
-    ``steps_per_execution`` steps: choose ``every_n_steps`` as a multiple of it.
+    Adds ``high_quality`` (share of samples within 3 std of a mode),
+    ``modes`` (modes captured) and ``reverse_kl`` (of the high-quality
+    samples' histogram over the modes against the uniform one), measured on
+    ``num_samples`` generated points (VEEGAN's and PacGAN's protocol: 2,500);
+    see :func:`keras_gans.evaluation.mode_coverage`.
+
+    Args:
+        mixture: ``"ring"`` or ``"grid"`` (:data:`keras_gans.data.MIXTURES`).
+        num_samples: generated samples per evaluation.
+        every_n_epochs: evaluate every N epochs (and always at the last one).
+
+    Example:
+
+    >>> from keras_gans import data, networks
+    >>> from keras_gans.models import VanillaGAN
+    >>> gan = VanillaGAN(networks.mixture_generator(units=8), networks.mixture_discriminator(units=8))
+    >>> gan.compile()
+    >>> history = gan.fit(data.gaussian_mixture_2d("ring", 16, seed=0), steps_per_epoch=2,
+    ...                   callbacks=[ModeCoverageMetrics("ring")], verbose=0)
+    >>> sorted(history.history)
+    ['d_loss', 'g_loss', 'high_quality', 'modes', 'reverse_kl']
+    """
+
+    def __init__(self, mixture="ring", num_samples=2500, every_n_epochs=1):
+        super().__init__()
+        from keras_gans import data
+
+        self.means, self.stddev = data.get_mixture(mixture)
+        self.mixture = mixture
+        self.num_samples = num_samples
+        self.every_n_epochs = every_n_epochs
+
+    def measure(self):
+        """The metrics of the model's current generator, as ``logs`` entries."""
+        samples = self.model.generate(self.num_samples)
+        return _not_finite(samples, ("high_quality", "modes", "reverse_kl")) or \
+            evaluation.mode_coverage(samples, self.means, self.stddev)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None and _due(self, epoch):
+            logs.update(self.measure())
+
+
+class TrainingAnimation(keras.callbacks.Callback):
+    """Records a plot every N generator steps; writes a GIF at the end.
+
+    For the 1-D toy, the plot of Glover's AYLIEN tutorial (densities and D's
+    decision boundary); with ``mixture``, the generated 2-D points over the
+    mixture's modes, where a collapsing generator is seen hopping between
+    modes. Frames are taken when ``fit()`` hands control back to Python,
+    i.e. every ``steps_per_execution`` steps: choose ``every_n_steps`` as a
+    multiple of it.
 
     Args:
         path: where to write the GIF (matplotlib ``PillowWriter``); None keeps
             the frames only (see :attr:`snapshots` and :meth:`animation`).
         every_n_steps: generator steps between frames.
-        mean, stddev: the target distribution.
+        mean, stddev: the 1-D target distribution.
         fps: frames per second of the GIF.
+        mixture: ``"ring"`` or ``"grid"`` for a 2-D GAN, else None.
     """
 
-    def __init__(self, path=None, every_n_steps=100, mean=4.0, stddev=0.5, fps=10):
+    def __init__(self, path=None, every_n_steps=100, mean=4.0, stddev=0.5, fps=10, mixture=None):
         super().__init__()
         if not isinstance(every_n_steps, int) or every_n_steps < 1:
             raise ValueError(f"Expected every_n_steps >= 1, received {every_n_steps!r}.")
         self.path = path
         self.every_n_steps = every_n_steps
         self.mean, self.stddev, self.fps = mean, stddev, fps
+        self.mixture = mixture
         self.snapshots, self.steps = [], []
+
+    def _snapshot(self):
+        if self.mixture:
+            return np.asarray(self.model.generate(2500))
+        return plotting.toy1d_snapshot(self.model, self.mean, self.stddev)
 
     def _record(self):
         step = self.model.steps_trained
         if not self.steps or step // self.every_n_steps > self.steps[-1] // self.every_n_steps:
-            self.snapshots.append(plotting.toy1d_snapshot(self.model, self.mean, self.stddev))
+            self.snapshots.append(self._snapshot())
             self.steps.append(step)
 
     def on_train_begin(self, logs=None):
@@ -116,6 +174,9 @@ class TrainingAnimation(keras.callbacks.Callback):
 
     def animation(self):
         """The recorded frames as a ``FuncAnimation`` (saved to ``path`` if set)."""
+        if self.mixture:
+            return plotting.animate_mixture(self.snapshots, self.steps, self.mixture, self.path,
+                                            self.fps)
         return plotting.animate_toy1d(self.snapshots, self.steps, self.path, self.fps)
 
 

@@ -12,7 +12,7 @@ import shutil
 import sys
 
 from keras_gans import techniques
-from keras_gans.data import IMAGE_DATASETS
+from keras_gans.data import IMAGE_DATASETS, MIXTURES
 from keras_gans.distribute import STRATEGIES
 from keras_gans.variants import VARIANTS, Recipe, batch_size_of
 
@@ -118,8 +118,8 @@ def build_parser():
     for variant, sub in _variant_parsers(
         commands, "tune", "search a variant's learning rates with Keras Tuner",
         "Search the discriminator and generator learning rates (log scale) of a variant with "
-        "Keras Tuner, judged by sample quality (w1 for the toy, val_fcd or "
-        "val_conditional_accuracy for images). Trials are stored in --directory; running the "
+        "Keras Tuner, judged by sample quality (w1 for the toy, reverse_kl for the 2-D "
+        "mixtures, val_fcd or val_conditional_accuracy for images). Trials are stored in --directory; running the "
         "same command again resumes the search. Prints the best hyperparameters and every "
         "trial as JSON; writes trials.json and trials.png beside the trials.",
     ):
@@ -129,9 +129,10 @@ def build_parser():
         sub.add_argument("--trials", type=_positive_int, default=10,
                          help="trials to run (random, bayesian; default 10)")
         sub.add_argument("--objective", default=None,
-                         choices=("w1", "fcd", "conditional_accuracy", "classifier_score"),
-                         help="quality to optimize (default: w1 for the toy, "
-                         "conditional_accuracy for cdcgan, else fcd)")
+                         choices=("w1", "fcd", "conditional_accuracy", "classifier_score",
+                                  "reverse_kl"),
+                         help="quality to optimize (default: w1 for the toy, reverse_kl for "
+                         "the 2-D mixtures, conditional_accuracy for cdcgan, else fcd)")
         sub.add_argument("--learning-rate-range", nargs=2, type=_positive_float,
                          default=(1e-5, 1e-2), metavar=("LOW", "HIGH"),
                          help="range of both learning rates (default 1e-5 1e-2)")
@@ -188,6 +189,11 @@ def _add_run_arguments(sub, variant, steps_help="generator steps in total"):
                          help="let TFDS download the data set if it is missing")
         sub.add_argument("--eval-samples", type=_positive_int, default=2000,
                          help="generated images per quality evaluation (default 2000)")
+    elif variant.data == "mixture_2d":
+        sub.add_argument("--dataset", choices=sorted(MIXTURES), default="ring",
+                         help="the 2-D mixture: " + "; ".join(
+                             f"{name}, {spec['summary']}" for name, spec in sorted(MIXTURES.items()))
+                         + " (default ring)")
     for option in variant.options:
         sub.add_argument(*option.flags, dest=option.dest, **option.kwargs)
     _add_technique_arguments(sub, variant)
@@ -216,7 +222,7 @@ def model_options(args, variant):
     Flags left out are None and do not override; image variants also get
     the data set's image shape and classes.
     """
-    options = {} if args.paper else dict(variant.recipe.options)
+    options = dict(variant.settings(args.paper).options)
     dests = [option.dest for option in variant.options]
     dests += [option.name for _, option in techniques.applicable_options(variant.model_class)]
     options.update({dest: getattr(args, dest) for dest in dests if getattr(args, dest) is not None})
@@ -242,6 +248,8 @@ def _load_data(args, variant):
     if variant.data == "images":
         return data.load_images(args.dataset, "train", minibatch_size(args, variant), repeat=True,
                                 seed=args.seed, download=args.download)
+    if variant.data == "mixture_2d":
+        return data.gaussian_mixture_2d(args.dataset, minibatch_size(args, variant), seed=args.seed)
     return data.gaussian_1d(batch_size=minibatch_size(args, variant), seed=args.seed)
 
 
@@ -371,7 +379,7 @@ def train(args):
         if args.mixed_precision:
             keras.mixed_precision.set_global_policy("mixed_float16")
         d_optimizer, g_optimizer = make_optimizers(
-            args.optimizer, args.learning_rate, Recipe() if args.paper else variant.recipe)
+            args.optimizer, args.learning_rate, variant.settings(args.paper))
         if args.seed is not None:
             # Reproducible: seeded initializers, data order and noise, and ops that
             # pick deterministic kernels.
@@ -402,11 +410,14 @@ def train(args):
             print(f"Backing up to {backup.backup_dir} at every epoch end; if interrupted, "
                   f"run {again} to resume.", flush=True)
     quality = None
-    if variant.data == "gaussian_1d":
-        fit_callbacks.append(callbacks.Gaussian1DMetrics())
+    if variant.data in ("gaussian_1d", "mixture_2d"):
+        mixture = args.dataset if variant.data == "mixture_2d" else None
+        fit_callbacks.append(callbacks.ModeCoverageMetrics(mixture) if mixture
+                             else callbacks.Gaussian1DMetrics())
         if args.animate and chief:
             fit_callbacks.append(callbacks.TrainingAnimation(
-                os.path.join(output, "training.gif"), every_n_steps=args.animate_every))
+                os.path.join(output, "training.gif"), every_n_steps=args.animate_every,
+                mixture=mixture))
     else:
         from keras_gans import evaluation
 
@@ -438,7 +449,8 @@ def train(args):
     if any(getattr(opt, "use_ema", False) for opt in (model.g_optimizer, model.d_optimizer)):
         # fit() swapped in the averaged weights after the last epoch's metrics: measure again.
         for callback in fit_callbacks:
-            if isinstance(callback, (callbacks.Gaussian1DMetrics, callbacks.ImageQualityMetrics)):
+            if isinstance(callback, (callbacks.Gaussian1DMetrics, callbacks.ModeCoverageMetrics,
+                                     callbacks.ImageQualityMetrics)):
                 metrics.update(callback.measure())
     summary = {
         "variant": variant.name,
@@ -448,7 +460,7 @@ def train(args):
         "distribution": distribute.worker_description(strategy),
         "weights_sha256": weights_digest(model),
     }
-    if variant.data == "images":
+    if variant.datasets:
         summary["dataset"] = args.dataset
     if quality is not None:
         summary["reference"] = quality.reference
@@ -458,6 +470,9 @@ def train(args):
     if variant.data == "gaussian_1d":
         plotting.plot_toy1d(model, path=os.path.join(output, "distribution.png"),
                             batch_size=minibatch_size(args, variant))
+    elif variant.data == "mixture_2d":
+        plotting.plot_mixture(model, args.dataset, path=os.path.join(output, "distribution.png"),
+                              title=variant.name)
     if args.export_dir:
         summary["export"] = model.export_generator(args.export_dir, export_metadata(summary))
     saving.write_json(os.path.join(output, "metrics.json"), summary, overwrite=False)
@@ -525,7 +540,7 @@ def tune(args):
             variant.name, options, learning_rates=tuple(args.learning_rate_range),
             tune_beta_1=args.tune_beta_1, tune_discriminator_steps=args.tune_k,
             tune_techniques=tuple(args.tune_techniques),
-            optimizers=None if args.paper else variant.recipe.optimizers,
+            optimizers=variant.settings(args.paper).optimizers,
             dataset=getattr(args, "dataset", "mnist"),
             eval_samples=getattr(args, "eval_samples", 1000), seed=args.seed,
             steps_per_execution=math.gcd(args.steps // args.epochs, variant.steps_per_execution))
@@ -563,9 +578,10 @@ def tune(args):
         model = tuner.get_best_models(1)[0]
         metadata = {"tuning": {"objective": objective, "score": best.score,
                                "hyperparameters": best.hyperparameters.values}}
+        if variant.datasets:
+            metadata["dataset"] = args.dataset
         if variant.data == "images":
-            metadata.update(dataset=args.dataset,
-                            label_names=list(IMAGE_DATASETS[args.dataset]["labels"]))
+            metadata["label_names"] = list(IMAGE_DATASETS[args.dataset]["labels"])
         summary["export"] = model.export_generator(args.export_dir, metadata)
     return summary
 

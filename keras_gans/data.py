@@ -8,6 +8,7 @@ Example:
 (8, 1)
 """
 
+import math
 import os
 
 import tensorflow as tf
@@ -51,6 +52,77 @@ def gaussian_1d(mean=4.0, stddev=0.5, batch_size=8, seed=None):
 
     def draw(seeds):
         return tf.random.stateless_normal((batch_size, 1), seed=seeds, mean=mean, stddev=stddev)
+
+    return (
+        tf.data.Dataset.random(seed=seed)
+        .batch(2)
+        .map(draw, num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+
+#: The 2-D Gaussian mixtures of the mode-collapse literature (Metz et al. 2017;
+#: VEEGAN, Srivastava et al. 2017; PacGAN, Lin et al. 2018): equal-weight
+#: modes of standard deviation ``stddev`` around ``means``.
+MIXTURES = {
+    "ring": {
+        "means": tuple((math.cos(2 * math.pi * k / 8), math.sin(2 * math.pi * k / 8))
+                       for k in range(8)),
+        "stddev": 0.01,
+        "summary": "8 Gaussians of std 0.01 on the unit circle",
+    },
+    "grid": {
+        "means": tuple((float(x), float(y)) for x in range(-4, 5, 2) for y in range(-4, 5, 2)),
+        "stddev": 0.05,
+        "summary": "25 Gaussians of std 0.05 at {-4, -2, 0, 2, 4}^2",
+    },
+}
+
+
+def get_mixture(name):
+    """``(means, stddev)`` of the 2-D mixture ``name`` (a key of :data:`MIXTURES`).
+
+    Example:
+
+    >>> means, stddev = get_mixture("grid")
+    >>> len(means), stddev
+    (25, 0.05)
+    """
+    if name not in MIXTURES:
+        raise ValueError(f"Unknown mixture: expected one of {sorted(MIXTURES)}, received {name!r}.")
+    return MIXTURES[name]["means"], MIXTURES[name]["stddev"]
+
+
+def gaussian_mixture_2d(name="ring", batch_size=100, seed=None):
+    """An endless stream of ``(batch_size, 2)`` float32 batches from a 2-D mixture.
+
+    Each sample picks one of the mixture's modes uniformly and adds isotropic
+    Gaussian noise of the mixture's standard deviation. Like
+    :func:`gaussian_1d`, every batch is drawn in the graph from a per-batch
+    seed of ``tf.data.Dataset.random(seed)``: a fixed ``seed`` gives the same
+    stream on every run.
+
+    Args:
+        name: ``"ring"`` or ``"grid"`` (see :data:`MIXTURES`).
+        batch_size: samples per batch (PacGAN and VEEGAN: 100).
+        seed: integer seed of the stream, or None for a random one.
+
+    Example:
+
+    >>> batch = next(iter(gaussian_mixture_2d("ring", batch_size=4, seed=0)))
+    >>> tuple(batch.shape)
+    (4, 2)
+    """
+    _check_batch_size(batch_size)
+    means, stddev = get_mixture(name)
+    means = tf.constant(means, tf.float32)
+
+    def draw(seeds):
+        pick_seed, noise_seed = tf.unstack(tf.random.experimental.stateless_split(seeds, 2))
+        modes = tf.random.stateless_uniform((batch_size,), pick_seed, maxval=len(means),
+                                            dtype=tf.int32)
+        noise = tf.random.stateless_normal((batch_size, 2), noise_seed, stddev=stddev)
+        return tf.gather(means, modes) + noise
 
     return (
         tf.data.Dataset.random(seed=seed)

@@ -252,3 +252,61 @@ class DropReference(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "reference_size": self.reference_size}
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class Maxout(keras.layers.Layer):
+    """A maxout layer (Goodfellow et al. 2013): the max of ``pieces`` linear maps.
+
+    ``output_j = max_k (x W_k + b_k)_j`` for ``k = 1..pieces``: a learned,
+    piecewise-linear activation. The discriminators of the 2-D mixture
+    experiments of ALI, VEEGAN and PacGAN use three such layers of 200 units
+    with 5 pieces.
+
+    Args:
+        units: output features.
+        pieces: linear pieces per unit (>= 1; 1 is a plain ``Dense``).
+        kernel_initializer: initializer of ``W`` (PacGAN: N(0, 0.02)).
+
+    Example:
+
+    >>> import numpy as np
+    >>> layer = Maxout(units=3, pieces=2)
+    >>> layer(np.ones((4, 5), "float32")).shape
+    TensorShape([4, 3])
+    """
+
+    def __init__(self, units, pieces=5, kernel_initializer="glorot_uniform", **kwargs):
+        super().__init__(**kwargs)
+        for name, value in (("units", units), ("pieces", pieces)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(
+                    f"Maxout: expected {name} to be a positive integer, received {value!r}."
+                )
+        self.units = units
+        self.pieces = pieces
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+    def build(self, input_shape):
+        if input_shape[-1] is None:
+            raise ValueError(
+                f"Maxout expects a known feature size, received inputs of shape {tuple(input_shape)}."
+            )
+        self.kernel = self.add_weight(name="kernel", shape=(input_shape[-1], self.units * self.pieces),
+                                      initializer=self.kernel_initializer)
+        self.bias = self.add_weight(name="bias", shape=(self.units * self.pieces,),
+                                    initializer="zeros")
+
+    def call(self, inputs):
+        linear = tf.matmul(inputs, tf.cast(self.kernel, inputs.dtype)) + tf.cast(self.bias, inputs.dtype)
+        pieces = tf.reshape(linear, tf.concat([tf.shape(inputs)[:-1], [self.units, self.pieces]], 0))
+        return tf.reduce_max(pieces, axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.units)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(units=self.units, pieces=self.pieces,
+                      kernel_initializer=keras.initializers.serialize(self.kernel_initializer))
+        return config

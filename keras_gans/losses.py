@@ -91,6 +91,26 @@ def non_saturating_generator_loss(fake_logits):
     return tf.reduce_mean(tf.nn.softplus(-_per_example(fake_logits)), axis=1)
 
 
+def encoder_generator_loss(real_pair_logits, fake_pair_logits):
+    """The loss of ALI's / BiGAN's generator side: D's loss with the labels swapped.
+
+    D scores pairs, ``(x, E(x))`` as real and ``(G(z), z)`` as fake; G and E
+    minimize (Donahue et al. 2017, sec. 3.4; Dumoulin et al. 2017)::
+
+        L_GE(i) = -log(1 - D(x_i, E(x_i))) - log D(G(z_i), z_i)
+                = softplus(real_pair_logit_i) + softplus(-fake_pair_logit_i)
+
+    the non-saturating form of minimizing the value
+    ``E_x log D(x, E(x)) + E_z log(1 - D(G(z), z))`` that D maximizes.
+
+    Example:
+
+    >>> float(encoder_generator_loss([[0.0]], [[0.0]])[0])  # 2 log 2  # doctest: +ELLIPSIS
+    1.386...
+    """
+    return discriminator_loss(fake_pair_logits, real_pair_logits)
+
+
 GENERATOR_LOSSES = {
     "minimax": minimax_generator_loss,
     "non_saturating": non_saturating_generator_loss,

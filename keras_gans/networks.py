@@ -13,6 +13,7 @@ import tensorflow as tf
 
 from keras_gans.layers import (
     DropReference,
+    Maxout,
     MinibatchDiscrimination,
     ReferenceBatch,
     VirtualBatchNormalization,
@@ -304,6 +305,130 @@ def conv_discriminator(image_shape=(28, 28, 1), name="discriminator"):
         ],
         name=name,
     )
+
+
+# ------------------------------------------------- 2-D mixtures, ALI / BiGAN
+# The networks of the 2-D mixture experiments of PacGAN (Lin et al. 2018),
+# which took them from VEEGAN (Srivastava et al. 2017): G has four hidden
+# layers of 400 ReLU units with batch norm, D three maxout layers of 200
+# units with 5 pieces, both initialized N(0, 0.02).
+_MIXTURE_INIT = keras.initializers.RandomNormal(stddev=0.02)
+
+
+def mixture_generator(latent_dim=2, sample_dim=2, units=400, depth=4, name="generator"):
+    """The 2-D mixtures' generator: ``depth`` x [Dense(units) -> BN -> ReLU] -> Dense(2).
+
+    The output is linear (the grid's modes reach +-4, beyond tanh's range).
+
+    Example:
+
+    >>> mixture_generator().output_shape
+    (None, 2)
+    """
+    _positive_int("depth", depth)
+    z = keras.Input((_positive_int("latent_dim", latent_dim),), name="z")
+    x = z
+    for index in range(depth):
+        x = keras.layers.Dense(_positive_int("units", units), use_bias=False,
+                               kernel_initializer=_MIXTURE_INIT)(x)
+        x = batch_normalization(name=f"batch_normalization_{index}")(x)
+        x = keras.layers.ReLU()(x)
+    x = keras.layers.Dense(_positive_int("sample_dim", sample_dim), kernel_initializer=_MIXTURE_INIT,
+                           dtype=OUTPUT_DTYPE, name="samples")(x)
+    return keras.Model(z, x, name=name)
+
+
+def _maxout_stack(x, units, depth, pieces):
+    _positive_int("depth", depth)
+    for index in range(depth):
+        x = Maxout(_positive_int("units", units), _positive_int("pieces", pieces),
+                   kernel_initializer=_MIXTURE_INIT,
+                   name="features" if index == depth - 1 else f"maxout_{index}")(x)
+    return x
+
+
+def mixture_discriminator(sample_dim=2, units=200, depth=3, pieces=5, name="discriminator"):
+    """The 2-D mixtures' discriminator: ``depth`` maxout layers, then a logit.
+
+    The last maxout layer is named ``"features"`` (feature matching's default).
+
+    Example:
+
+    >>> mixture_discriminator().output_shape
+    (None, 1)
+    """
+    x = keras.Input((_positive_int("sample_dim", sample_dim),), name="x")
+    features = _maxout_stack(x, units, depth, pieces)
+    logit = keras.layers.Dense(1, kernel_initializer=_MIXTURE_INIT, name="logit",
+                               dtype=OUTPUT_DTYPE)(features)
+    return keras.Model(x, logit, name=name)
+
+
+def encoder(sample_shape=(2,), latent_dim=2, units=400, depth=4, filters=64, name="encoder"):
+    """ALI's / BiGAN's encoder ``E(x) -> z`` (a deterministic one, as BiGAN's).
+
+    For vectors: ``depth`` x [Dense(units) -> BN -> ReLU] -> Dense(latent_dim),
+    the mixture generator run backwards. For images: two 4x4 stride-2
+    convolutions (``filters``, ``2 filters``) with LeakyReLU(0.2) and batch
+    norm, then a linear Dense to the code (Donahue et al. 2017 use a similar
+    convolutional encoder on MNIST).
+
+    Example:
+
+    >>> encoder((28, 28, 1), latent_dim=8, filters=4).output_shape
+    (None, 8)
+    """
+    x = keras.Input(tuple(sample_shape), name="x")
+    h = x
+    if len(sample_shape) == 3:
+        _check_image_shape(sample_shape)
+        for index, width in enumerate((filters, 2 * filters)):
+            h = keras.layers.Conv2D(width, 4, strides=2, padding="same", use_bias=index == 0)(h)
+            if index:
+                h = batch_normalization()(h)
+            h = keras.layers.LeakyReLU(0.2)(h)
+        h = keras.layers.Flatten()(h)
+    else:
+        for _ in range(_positive_int("depth", depth)):
+            h = keras.layers.Dense(units, use_bias=False, kernel_initializer=_MIXTURE_INIT)(h)
+            h = batch_normalization()(h)
+            h = keras.layers.ReLU()(h)
+    z = keras.layers.Dense(_positive_int("latent_dim", latent_dim), dtype=OUTPUT_DTYPE,
+                           name="code")(h)
+    return keras.Model(x, z, name=name)
+
+
+def joint_discriminator(sample_shape=(2,), latent_dim=2, units=200, depth=3, pieces=5,
+                        filters=64, name="discriminator"):
+    """ALI's / BiGAN's discriminator ``D(x, z)`` on (sample, code) pairs, one logit.
+
+    For vectors: the concatenation ``[x, z]`` through the mixture
+    discriminator's maxout layers. For images: x through two 4x4 stride-2
+    convolutions with LeakyReLU(0.2), z through a Dense(512) with
+    LeakyReLU(0.2), joined by a Dense(1024) with LeakyReLU(0.2)
+    (``"features"``).
+
+    Example:
+
+    >>> joint_discriminator((28, 28, 1), latent_dim=8, filters=4).output_shape
+    (None, 1)
+    """
+    x = keras.Input(tuple(sample_shape), name="x")
+    z = keras.Input((_positive_int("latent_dim", latent_dim),), name="z")
+    if len(sample_shape) == 3:
+        _check_image_shape(sample_shape)
+        h = x
+        for width in (filters, 2 * filters):
+            h = keras.layers.Conv2D(width, 4, strides=2, padding="same")(h)
+            h = keras.layers.LeakyReLU(0.2)(h)
+        code = keras.layers.LeakyReLU(0.2)(keras.layers.Dense(512)(z))
+        h = keras.layers.Concatenate()([keras.layers.Flatten()(h), code])
+        features = keras.layers.LeakyReLU(0.2, name="features")(keras.layers.Dense(1024)(h))
+    else:
+        features = _maxout_stack(keras.layers.Concatenate()([x, z]), units, depth, pieces)
+    logit = keras.layers.Dense(1, kernel_initializer=_MIXTURE_INIT, name="logit",
+                               dtype=OUTPUT_DTYPE)(features)
+    return keras.Model([x, z], logit, name=name)
 
 
 # ------------------------------------------------------------ network transforms

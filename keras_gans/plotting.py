@@ -137,6 +137,112 @@ def animate_toy1d(snapshots, steps, path=None, fps=10):
     return movie
 
 
+def _mixture_axes(axes, mixture):
+    """Axes showing ``mixture``'s modes as circles of the high-quality radius (3 std)."""
+    from matplotlib.patches import Circle
+
+    from keras_gans import data
+
+    means, stddev = data.get_mixture(mixture)
+    means = np.asarray(means)
+    for mean in means:
+        axes.add_patch(Circle(mean, 3 * stddev, fill=False, color="tab:red", linewidth=0.8))
+    reach = np.abs(means).max() * 1.5
+    axes.set_xlim(-reach, reach)
+    axes.set_ylim(-reach, reach)
+    axes.set_aspect("equal")
+    axes.set_xlabel("$x_1$")
+    axes.set_ylabel("$x_2$")
+    return axes.scatter([], [], s=2, alpha=0.3, color="black", label="generated")
+
+
+def _coverage_title(samples, mixture, prefix):
+    from keras_gans import data, evaluation
+
+    means, stddev = data.get_mixture(mixture)
+    metrics = evaluation.mode_coverage(samples, means, stddev)
+    return (f"{prefix}: {metrics['modes']}/{len(means)} modes, "
+            f"{100 * metrics['high_quality']:.0f}% high quality")
+
+
+def plot_mixture(model, mixture="ring", path=None, title="2-D GAN", num_samples=2500):
+    """Generated 2-D samples over the mixture's modes (circles: 3 std, the high-quality radius).
+
+    The title gives the modes captured and the share of high-quality samples
+    (:func:`keras_gans.evaluation.mode_coverage`).
+
+    Args:
+        model: a trained GAN whose generator outputs 2-D points.
+        mixture: ``"ring"`` or ``"grid"``.
+        path: if given, the figure is also saved there.
+        num_samples: points drawn (2,500, as VEEGAN and PacGAN).
+
+    Returns:
+        The ``matplotlib.figure.Figure``.
+    """
+    samples = np.asarray(model.generate(num_samples))
+    figure = new_figure((5, 5))
+    axes = figure.add_subplot()
+    _mixture_axes(axes, mixture).set_offsets(samples)
+    axes.set_title(_coverage_title(samples, mixture, title))
+    if path:
+        figure.savefig(path, dpi=100, bbox_inches="tight")
+    return figure
+
+
+def animate_mixture(snapshots, steps, mixture="ring", path=None, fps=5):
+    """A ``FuncAnimation`` of generated 2-D samples over training (mode hopping shows).
+
+    Args:
+        snapshots: ``(n, 2)`` arrays of generated points, one per frame.
+        steps: the training step of each snapshot (shown in the title).
+        mixture: the mixture whose modes are drawn.
+        path: if given, saved as a GIF with matplotlib's ``PillowWriter``.
+        fps: frames per second of the GIF.
+    """
+    from matplotlib import animation
+
+    if not snapshots:
+        raise ValueError("Expected at least one snapshot to animate, received none.")
+    figure = new_figure((5, 5))
+    axes = figure.add_subplot()
+    points = _mixture_axes(axes, mixture)
+
+    def draw(frame):
+        points.set_offsets(snapshots[frame])
+        axes.set_title(_coverage_title(snapshots[frame], mixture, f"step {steps[frame]}"))
+        return [points]
+
+    movie = animation.FuncAnimation(figure, draw, frames=len(snapshots), blit=False)
+    if path:
+        movie.save(path, writer=animation.PillowWriter(fps=fps))
+    return movie
+
+
+def plot_mixture_training(snapshots, steps, mixture="ring", path=None, columns=4):
+    """Generated samples at several points of training, side by side (one row of panels).
+
+    Args:
+        snapshots, steps, mixture: as :func:`animate_mixture`.
+        path: if given, the figure is also saved there.
+        columns: panels, taken evenly from the snapshots (the last included).
+    """
+    if not snapshots:
+        raise ValueError("Expected at least one snapshot to plot, received none.")
+    picks = sorted({round(i * (len(snapshots) - 1) / max(1, columns - 1))
+                    for i in range(min(columns, len(snapshots)))})
+    figure = new_figure((3 * len(picks), 3.2))
+    for position, index in enumerate(picks):
+        axes = figure.add_subplot(1, len(picks), position + 1)
+        _mixture_axes(axes, mixture).set_offsets(snapshots[index])
+        axes.set_title(_coverage_title(snapshots[index], mixture, f"step {steps[index]}"),
+                       fontsize=8)
+    figure.tight_layout()
+    if path:
+        figure.savefig(path, dpi=100, bbox_inches="tight")
+    return figure
+
+
 def image_grid(images, rows=None, path=None, row_labels=None, title=None):
     """Shows a batch of images in [-1, 1] as a grid.
 

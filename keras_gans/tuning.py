@@ -31,6 +31,7 @@ OBJECTIVES = {
     "fcd": keras_tuner.Objective("val_fcd", direction="min"),
     "conditional_accuracy": keras_tuner.Objective("val_conditional_accuracy", direction="max"),
     "classifier_score": keras_tuner.Objective("val_classifier_score", direction="max"),
+    "reverse_kl": keras_tuner.Objective("reverse_kl", direction="min"),
 }
 TUNERS = {
     "random": keras_tuner.RandomSearch,
@@ -40,10 +41,13 @@ TUNERS = {
 
 
 def default_objective(variant):
-    """``w1`` for the 1-D toy, ``conditional_accuracy`` for conditional variants, else ``fcd``."""
+    """``w1`` for the 1-D toy, ``reverse_kl`` for the 2-D mixtures, ``conditional_accuracy``
+    for conditional variants, else ``fcd``."""
     variant = _variant(variant)
     if variant.data == "gaussian_1d":
         return "w1"
+    if variant.data == "mixture_2d":
+        return "reverse_kl"
     return "conditional_accuracy" if variant.conditional else "fcd"
 
 
@@ -185,6 +189,8 @@ class GANHyperModel(keras_tuner.HyperModel):
         """The callback that writes the objective's metric into the logs."""
         if self.variant.data == "gaussian_1d":
             return gan_callbacks.Gaussian1DMetrics()
+        if self.variant.data == "mixture_2d":
+            return gan_callbacks.ModeCoverageMetrics(self.dataset)
         if self._evaluator is None:  # loaded once, shared by every trial
             from keras_gans.evaluation import ImageEvaluator
 

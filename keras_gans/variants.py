@@ -18,8 +18,11 @@ True
 
 import dataclasses
 
-from keras_gans.data import IMAGE_DATASETS
-from keras_gans.models import DCGAN, WGAN, WGANGP, ConditionalDCGAN, Toy1DGAN
+from keras_gans import networks
+from keras_gans.data import IMAGE_DATASETS, MIXTURES
+from keras_gans.models import (
+    DCGAN, WGAN, WGANGP, BiGAN, ConditionalDCGAN, Toy1DGAN, UnrolledGAN,
+)
 from keras_gans.models.vanilla import ARCHITECTURES, VanillaGAN, build_mnist
 
 
@@ -88,12 +91,15 @@ class Variant:
         summary: one line for ``--help``.
         build: ``build(**options) -> GAN`` (uncompiled); for image data it
             also receives ``image_shape``.
-        data: ``"gaussian_1d"`` or ``"images"``.
+        data: ``"gaussian_1d"``, ``"mixture_2d"`` (the ring and grid of
+            :data:`keras_gans.data.MIXTURES`) or ``"images"``.
         batch_size, steps, epochs, steps_per_execution: CLI defaults.
         options: variant-specific :class:`Option` s (the techniques' are derived).
         conditional: whether ``build`` takes ``num_classes`` and ``fit`` labels.
         recipe: the default configuration (:class:`Recipe`).
         model_class: the class ``build`` returns (what techniques apply to).
+        paper: the paper's settings where the model class's defaults are not
+            them (a :class:`Recipe`; e.g. PacGAN's optimizer for the 2-D GANs).
     """
 
     name: str
@@ -108,6 +114,16 @@ class Variant:
     conditional: bool = False
     recipe: Recipe = Recipe()
     model_class: type = None
+    paper: Recipe = Recipe()
+
+    def settings(self, paper=False):
+        """The :class:`Recipe` to train with: the default one, or with ``paper`` the paper's."""
+        return self.paper if paper else self.recipe
+
+    @property
+    def datasets(self):
+        """The data sets ``--dataset`` chooses from (none for the 1-D toy)."""
+        return {"images": IMAGE_DATASETS, "mixture_2d": MIXTURES}.get(self.data, {})
 
     def data_options(self, dataset):
         """The ``build`` arguments that ``dataset`` fixes: image shape, number of classes."""
@@ -152,6 +168,59 @@ REUSE_REAL_BATCH = Option(
     dict(action="store_true", default=None,
          help="give the k discriminator steps the same real minibatch (keras-io's convention) "
          "instead of a new one each (the papers')"))
+
+
+def build_mixture_gan(model_class, latent_dim=2, generator_units=400, generator_depth=4,
+                      discriminator_units=200, discriminator_depth=3, **options):
+    """A GAN of ``model_class`` with the networks of the 2-D mixture experiments.
+
+    The defaults are PacGAN's (Lin et al. 2018) and VEEGAN's networks:
+    :func:`~keras_gans.networks.mixture_generator` (4 x 400 ReLU units with
+    batch norm) and :func:`~keras_gans.networks.mixture_discriminator`
+    (3 maxout layers of 200 units, 5 pieces); for :class:`BiGAN`, the
+    encoder and the pair discriminator of the same sizes.
+    """
+    generator = networks.mixture_generator(latent_dim, units=generator_units,
+                                           depth=generator_depth)
+    if model_class is BiGAN:
+        return BiGAN(generator,
+                     networks.joint_discriminator(latent_dim=latent_dim, units=discriminator_units,
+                                                  depth=discriminator_depth),
+                     networks.encoder(latent_dim=latent_dim, units=generator_units,
+                                      depth=generator_depth), **options)
+    discriminator = networks.mixture_discriminator(units=discriminator_units,
+                                                   depth=discriminator_depth)
+    return model_class(generator, discriminator, **options)
+
+
+MIXTURE_OPTIONS = (
+    Option(("--latent-dim",), "latent_dim", dict(type=int, help="noise width (PacGAN: 2)")),
+    Option(("--generator-units",), "generator_units",
+           dict(type=int, help="units of each hidden layer of G (PacGAN: 400)")),
+    Option(("--generator-depth",), "generator_depth",
+           dict(type=int, help="hidden layers of G (PacGAN: 4)")),
+    Option(("--discriminator-units",), "discriminator_units",
+           dict(type=int, help="units of each maxout layer of D (PacGAN: 200)")),
+    Option(("--discriminator-depth",), "discriminator_depth",
+           dict(type=int, help="maxout layers of D (PacGAN: 3)")),
+)
+
+
+#: PacGAN's training setting for the 2-D mixtures (Lin et al. 2018, after VEEGAN).
+PACGAN_SETTING = Recipe(optimizers=adam(1e-4, 1e-4, beta_1=0.8), batch_size=100,
+                        evidence="PacGAN's code: Adam(1e-4, beta_1 0.8), batch 100, "
+                        "400 epochs of 100,000 samples")
+
+
+def _mixture_variant(name, summary, model_class, options=(), recipe=None):
+    def build(**kwargs):
+        return build_mixture_gan(model_class, **kwargs)
+
+    build.__doc__ = f"A {model_class.__name__} for the 2-D mixtures (see build_mixture_gan)."
+    return Variant(name=name, summary=summary, build=build, data="mixture_2d", batch_size=100,
+                   steps=10000, epochs=10, steps_per_execution=100,
+                   options=MIXTURE_OPTIONS + tuple(options), recipe=recipe or PACGAN_SETTING,
+                   model_class=model_class, paper=PACGAN_SETTING)
 
 
 def _image_variant(name, summary, build, options, steps, model_class, conditional=False,
@@ -249,6 +318,26 @@ VARIANTS = {
             "EMA and Adam(D 2e-4, G 1e-3, beta 0.5 / 0.9); 0.28x with the paper's n_critic 5 "
             "(160 generator steps in the budget); bench/results/ablation.md"),
     ),
+    "mixture_gan": _mixture_variant(
+        "mixture_gan", "GAN on a 2-D mixture, ring or grid (PacGAN's networks and settings)",
+        VanillaGAN, (GENERATOR_LOSS, DISCRIMINATOR_STEPS, REUSE_REAL_BATCH)),
+    "mixture_unrolled": _mixture_variant(
+        "mixture_unrolled", "unrolled GAN (Metz et al. 2017) on a 2-D mixture", UnrolledGAN,
+        (GENERATOR_LOSS, DISCRIMINATOR_STEPS, REUSE_REAL_BATCH,
+         Option(("--unrolling-steps",), "unrolling_steps",
+                dict(type=int, help="K: D steps G looks ahead (default 5)")),
+         Option(("--first-order",), "second_order",
+                dict(action="store_false", default=None,
+                     help="treat the unrolled D as a constant (no gradient through its "
+                     "updates; cheaper)")))),
+    "mixture_bigan": _mixture_variant(
+        "mixture_bigan", "ALI / BiGAN (Dumoulin et al. 2017; Donahue et al. 2017) on a 2-D mixture",
+        BiGAN, (DISCRIMINATOR_STEPS, REUSE_REAL_BATCH)),
+    "mixture_wgan_gp": _mixture_variant(
+        "mixture_wgan_gp", "WGAN-GP (Gulrajani et al. 2017) on a 2-D mixture", WGANGP,
+        (CRITIC_STEPS, REUSE_REAL_BATCH,
+         Option(("--gradient-penalty-weight",), "gradient_penalty_weight",
+                dict(type=float, help="lambda (default 10)")))),
 }
 
 
@@ -270,8 +359,10 @@ def name_of(model):
     """The registered variant name of ``model`` (e.g. ``"cdcgan"``), or its class name."""
     classes = {
         Toy1DGAN: "toy1d", VanillaGAN: "vanilla", DCGAN: "dcgan", ConditionalDCGAN: "cdcgan",
-        WGAN: "wgan", WGANGP: "wgan_gp",
+        WGAN: "wgan", WGANGP: "wgan_gp", UnrolledGAN: "mixture_unrolled", BiGAN: "mixture_bigan",
     }
+    if len(model.generator.outputs[0].shape) == 2 and type(model) in (VanillaGAN, WGANGP):
+        return {VanillaGAN: "mixture_gan", WGANGP: "mixture_wgan_gp"}[type(model)]
     return classes.get(type(model), type(model).__name__)
 
 
@@ -295,7 +386,7 @@ def build(name, dataset="mnist", paper=False, compile=True, **options):
         The model; its recipe's batch size is ``batch_size_of(name, paper)``.
     """
     variant = get_variant(name)
-    recipe = Recipe() if paper else variant.recipe
+    recipe = variant.settings(paper)
     model = variant.build(**{**recipe.options, **variant.data_options(dataset), **options})
     if compile:
         model.compile(*recipe.make_optimizers(), steps_per_execution=variant.steps_per_execution)
@@ -305,4 +396,4 @@ def build(name, dataset="mnist", paper=False, compile=True, **options):
 def batch_size_of(name, paper=False):
     """The minibatch size ``m`` that variant ``name`` trains with (recipe or paper)."""
     variant = get_variant(name)
-    return (None if paper else variant.recipe.batch_size) or variant.batch_size
+    return variant.settings(paper).batch_size or variant.batch_size

@@ -13,7 +13,9 @@ import pytest
 import tensorflow as tf
 
 from keras_gans import callbacks, cli, data, networks, saving
-from keras_gans.models import DCGAN, WGAN, WGANGP, ConditionalDCGAN, Toy1DGAN, VanillaGAN
+from keras_gans.models import (
+    DCGAN, WGAN, WGANGP, BiGAN, ConditionalDCGAN, Toy1DGAN, UnrolledGAN, VanillaGAN,
+)
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 # 30 epochs of 100 steps: a backup every 100 steps, time to kill the run mid-way.
@@ -88,6 +90,13 @@ def _tiny(variant):
             latent_dim=8, filters=4, discriminator_steps=2, seed=5, generator_ema=0.9,
             historical_averaging=0.01, feature_matching=1.0, instance_noise=0.1, r1_gamma=1.0,
             minibatch_discrimination=True, real_label=0.9),
+        # 2-D mixtures: the unrolled GAN (its look-ahead reads Adam's state) and BiGAN's encoder.
+        "mixture_unrolled": lambda: UnrolledGAN(
+            networks.mixture_generator(units=8, depth=1),
+            networks.mixture_discriminator(units=8, depth=1), unrolling_steps=2, seed=5),
+        "mixture_bigan": lambda: BiGAN(
+            networks.mixture_generator(units=8, depth=1), networks.joint_discriminator(units=8, depth=1),
+            networks.encoder(units=8, depth=1), seed=5, generator_ema=0.9),
         "wgan_gp_virtual_batch_norm": lambda: WGANGP(
             latent_dim=8, filters=4, discriminator_steps=2, seed=5, virtual_batch_norm=True,
             reference_batch_size=4, generator_ema=0.9),
@@ -100,6 +109,8 @@ def _tiny(variant):
 def _stream(variant):
     if variant == "toy1d":
         return data.gaussian_1d(batch_size=8, seed=3)
+    if variant.startswith("mixture"):
+        return data.gaussian_mixture_2d("grid", batch_size=8, seed=3)
     rng = np.random.default_rng(0)
     images = rng.uniform(-1, 1, (40, 28, 28, 1)).astype("float32")
     labels = rng.integers(0, 10, 40).astype("int32")
@@ -124,7 +135,8 @@ def _state(gan):
 
 
 @pytest.mark.parametrize("variant", ["toy1d", "vanilla", "dcgan", "cdcgan", "wgan", "wgan_gp",
-                                     "dcgan_techniques", "wgan_gp_virtual_batch_norm"])
+                                     "dcgan_techniques", "wgan_gp_virtual_batch_norm",
+                                     "mixture_unrolled", "mixture_bigan"])
 def test_a_resumed_fit_ends_where_an_uninterrupted_one_does(variant, tmp_path):
     fit = dict(epochs=3, steps_per_epoch=2, verbose=0)
     keras.utils.set_random_seed(0)

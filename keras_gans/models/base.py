@@ -243,7 +243,12 @@ class GAN(keras.Model):
             for technique in self.techniques:
                 samples = technique.discriminator_input(self, samples)
         network = network or self.discriminator
-        return network([samples, labels] if self.conditional else samples, training=training)
+        return network(self.discriminator_inputs(samples, labels), training=training)
+
+    def discriminator_inputs(self, samples, labels):
+        """What the discriminator network is called on: ``samples``, or
+        ``[samples, labels]`` for conditional variants (ALI / BiGAN: ``[x, z]``)."""
+        return [samples, labels] if self.conditional else samples
 
     def generate(self, num_samples):
         """Returns ``num_samples`` generated samples as a tensor.
@@ -315,8 +320,8 @@ class GAN(keras.Model):
         self.g_optimizer = g_optimizer
         # Built eagerly: optimizers created lazily inside fit() fail under
         # MirroredStrategy, and a .keras file can only restore built ones.
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
+        self.d_optimizer.build(self.variables_of(self.discriminator))
+        self.g_optimizer.build(self.variables_of(self.generator))
 
     def get_compile_config(self):
         """Serializes both optimizers and the step options for ``.keras`` files."""
@@ -422,13 +427,18 @@ class GAN(keras.Model):
                 if penalty is not None:  # once per step, not per replica
                     total += tf.nn.scale_regularization_loss(penalty)
             scaled = optimizer.scale_loss(total)
-        variables = network.trainable_variables
+        variables = self.variables_of(network)
         optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
         for technique in self.techniques:
             technique.after_update(self, network)
         if terms is None:
             return tf.reduce_mean(loss)
         return tf.reduce_mean(loss), {name: tf.reduce_mean(term) for name, term in terms.items()}
+
+    def variables_of(self, network):
+        """The variables that ``network``'s optimizer trains: its trainable ones
+        (ALI / BiGAN's generator side adds the encoder's)."""
+        return network.trainable_variables
 
     def real_batches(self, data):
         """The ``k`` real minibatches of this training step, as ``(samples, labels)`` pairs.
@@ -469,13 +479,15 @@ class GAN(keras.Model):
 
         return self.minimize(self.discriminator, self.d_optimizer, loss)
 
-    def generator_step(self, z, labels, real, adversarial_loss):
+    def generator_step(self, z, labels, real, adversarial_loss, judge=None):
         """One update of G on noise ``z``; returns its mean loss.
 
         G's loss is ``adversarial_loss(D(G(z)))`` (a function of D's outputs
         on the fakes, e.g. :func:`keras_gans.losses.non_saturating_generator_loss`)
         unless a technique replaces it (feature matching, which also needs
-        the ``real`` minibatch).
+        the ``real`` minibatch). ``judge(fake)``, run under the gradient tape,
+        returns the network that judges the fakes instead of D (the unrolled
+        GAN's look-ahead copy of D).
         """
         def loss():
             fake = self.G(z, labels)
@@ -484,7 +496,7 @@ class GAN(keras.Model):
                                                           adversarial_loss)
                 if objective is not None:
                     return objective
-            return adversarial_loss(self.D(fake, labels))
+            return adversarial_loss(self.D(fake, labels, network=judge(fake) if judge else None))
 
         return self.minimize(self.generator, self.g_optimizer, loss)
 

@@ -148,6 +148,9 @@ class Technique:
     paper = ""
     summary = ""
     options = ()
+    #: Whether the technique needs D to see samples alone (``D(x)``, or
+    #: ``D(x | y)``); models whose D judges (x, z) pairs (BiGAN) refuse it.
+    needs_discriminator_of_samples = False
 
     def __init__(self, **values):
         for option in self.options:
@@ -247,10 +250,17 @@ def pop_options(kwargs):
     return {name: kwargs.pop(name) for name in list(kwargs) if name in declared}
 
 
+def _unsupported(cls, model_class, generator, discriminator, values):
+    """Why technique ``cls`` cannot apply to the model (a sentence), or None."""
+    if cls.needs_discriminator_of_samples and getattr(model_class, "joint_discriminator", False):
+        return "its discriminator judges (sample, code) pairs, and the technique needs D(x) alone"
+    return cls.unsupported(model_class, generator, discriminator, values)
+
+
 def applicable(model_class, generator=None, discriminator=None):
     """The technique classes that can apply to ``model_class`` (for CLI flags and the docs)."""
     return [cls for cls in techniques().values()
-            if cls.unsupported(model_class, generator, discriminator, {}) is None]
+            if _unsupported(cls, model_class, generator, discriminator, {}) is None]
 
 
 def applicable_options(model_class, searchable=False):
@@ -279,7 +289,7 @@ def configure(model_class, generator, discriminator, values):
         own = {o.name: checked[o.name] for o in cls.options if o.name in checked}
         if not cls.is_enabled(own):
             continue
-        reason = cls.unsupported(model_class, generator, discriminator, own)
+        reason = _unsupported(cls, model_class, generator, discriminator, own)
         if reason:
             raise ValueError(f"{cls.name} ({cls.paper}) does not apply to "
                              f"{model_class.__name__}: {reason}")

@@ -23,6 +23,7 @@ class FeatureMatching(Technique):
     name = "feature_matching"
     paper = "Salimans et al. 2016, sec. 3.1"
     summary = "G matches the mean of D's intermediate features on real data"
+    needs_discriminator_of_samples = True
     options = (
         Option("feature_matching", 0.0, "weight lambda of the feature-matching term in G's loss "
                "(0: off)", low=0.0, search=(0.1, 10.0)),

@@ -19,6 +19,7 @@ class MinibatchDiscrimination(Technique):
     name = "minibatch_discrimination"
     paper = "Salimans et al. 2016, sec. 3.2"
     summary = "D sees how close each sample is to the others of its minibatch"
+    needs_discriminator_of_samples = True
     options = (
         Option("minibatch_discrimination", False, "add a minibatch discrimination layer to D",
                kind=bool),

@@ -17,6 +17,7 @@ class R1Penalty(Technique):
     name = "r1_penalty"
     paper = "Mescheder et al. 2018, eq. 9"
     summary = "gamma/2 E||grad_x D(x)||^2 on real data added to D's loss"
+    needs_discriminator_of_samples = True
     options = (
         Option("r1_gamma", 0.0, "weight gamma of the R1 penalty on D's gradient at real data "
                "(0: off)", low=0.0, search=(0.01, 100.0)),

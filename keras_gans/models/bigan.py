@@ -1,0 +1,114 @@
+"""ALI / BiGAN: adversarially learned inference (Dumoulin et al. 2017; Donahue et al. 2017)."""
+
+import keras
+
+from keras_gans import losses, networks
+from keras_gans.models.base import GAN
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class BiGAN(GAN):
+    """A GAN with an encoder, whose discriminator judges (sample, code) pairs.
+
+    D tells real pairs ``(x, E(x))`` from generated ones ``(G(z), z)``: it
+    ascends the value (Donahue et al. 2017, eq. 3; Dumoulin et al. 2017)::
+
+        V(D, E, G) = E_x[log D(x, E(x))] + E_z[log(1 - D(G(z), z))]
+
+    and G and E, trained together by the generator's optimizer, descend it
+    (in the non-saturating form, :func:`keras_gans.losses.encoder_generator_loss`).
+    At the optimum ``E`` inverts ``G``; :meth:`encode` maps data to codes.
+    BiGAN's encoder is deterministic; ALI's is stochastic, the same game
+    with a reparametrized ``E``: give ``encoder`` a network that samples.
+
+    Args:
+        generator: ``z -> x``; discriminator: ``[x, z] -> logit``
+            (:func:`keras_gans.networks.joint_discriminator`); encoder:
+            ``x -> z`` (:func:`keras_gans.networks.encoder`). Each defaults to
+            the builder's network for ``sample_shape`` and ``latent_dim``
+            (the 2-D mixtures' or, for images, convolutional ones).
+        **kwargs: :class:`~keras_gans.models.GAN` options and the training
+            techniques that apply (not feature matching, R1 or minibatch
+            discrimination, which assume D sees samples alone).
+
+    Example:
+
+    >>> from keras_gans import data
+    >>> gan = BiGAN(networks.mixture_generator(units=16), encoder=networks.encoder(units=16))
+    >>> gan.compile()
+    >>> _ = gan.fit(data.gaussian_mixture_2d("ring", 16, seed=0), steps_per_epoch=2, verbose=0)
+    >>> gan.encode([[1.0, 0.0]]).shape
+    TensorShape([1, 2])
+    """
+
+    logistic_loss = True
+    #: D takes ``[x, z]``: the techniques that assume D(x) alone refuse this model.
+    joint_discriminator = True
+
+    def __init__(self, generator=None, discriminator=None, encoder=None, sample_shape=(2,),
+                 latent_dim=2, **kwargs):
+        if generator is None:
+            generator = (networks.mixture_generator(latent_dim, sample_shape[0])
+                         if len(sample_shape) == 1 else
+                         networks.dcgan_generator(latent_dim, sample_shape))
+        sample_shape = tuple(generator.outputs[0].shape[1:])
+        latent_dim = int(generator.inputs[0].shape[-1])
+        encoder = encoder or networks.encoder(sample_shape, latent_dim)
+        discriminator = discriminator or networks.joint_discriminator(sample_shape, latent_dim)
+        _check_encoder(encoder, sample_shape, latent_dim)
+        super().__init__(generator, discriminator, **kwargs)
+        self.encoder = encoder
+        self.built = True
+
+    def E(self, samples, training=True):  # noqa: N802 -- the papers' name
+        """``E(x)``: the codes of ``samples``."""
+        return self.encoder(samples, training=training)
+
+    def encode(self, samples):
+        """The codes ``E(x)`` of ``samples`` (inference mode), a ``(n, latent_dim)`` tensor."""
+        return self.E(keras.ops.convert_to_tensor(samples, "float32"), training=False)
+
+    def discriminator_inputs(self, samples, labels):
+        """``[x, z]``: the pair D judges (``labels`` carries the codes)."""
+        return [samples, labels]
+
+    def variables_of(self, network):
+        """G's optimizer trains the encoder too."""
+        if network is self.generator:
+            return network.trainable_variables + self.encoder.trainable_variables
+        return network.trainable_variables
+
+    def train_step(self, data):
+        """One step of the BiGAN game: k steps of D ascending V, one of (G, E) descending it."""
+        for real, _ in self.real_batches(data):
+            z = self.sample_noise(self.batch_size_of(real))
+            fake, code = self.G(z), self.E(real)
+            d_loss = self.discriminator_step(real, None, lambda: losses.discriminator_loss(
+                self.D(real, code), self.D(fake, z), self.real_label))
+        z = self.sample_noise(self.batch_size_of(real))
+        g_loss = self.minimize(self.generator, self.g_optimizer, lambda: (
+            losses.encoder_generator_loss(self.D(real, self.E(real)), self.D(self.G(z), z))))
+        return self.update_metrics(d_loss=d_loss, g_loss=g_loss)
+
+    def get_config(self):
+        """Adds the encoder to the base config."""
+        return {**super().get_config(), "encoder": keras.saving.serialize_keras_object(self.encoder)}
+
+    @classmethod
+    def from_config(cls, config):
+        """Re-creates the model, its three networks included."""
+        config = dict(config)
+        config["encoder"] = keras.saving.deserialize_keras_object(config["encoder"])
+        return super().from_config(config)
+
+
+def _check_encoder(encoder, sample_shape, latent_dim):
+    """Raises ``ValueError`` unless ``encoder`` maps samples to codes of G's width."""
+    if not isinstance(encoder, keras.Model) or not encoder.built:
+        raise ValueError(f"Expected the encoder to be a built keras.Model, received {encoder!r}.")
+    received = (tuple(encoder.inputs[0].shape[1:]), int(encoder.outputs[0].shape[-1]))
+    if received != (sample_shape, latent_dim):
+        raise ValueError(
+            f"Expected an encoder from samples of shape {sample_shape} to codes of width "
+            f"{latent_dim} (the generator's), received one from {received[0]} to {received[1]}."
+        )
