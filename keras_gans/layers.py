@@ -310,3 +310,46 @@ class Maxout(keras.layers.Layer):
         config.update(units=self.units, pieces=self.pieces,
                       kernel_initializer=keras.initializers.serialize(self.kernel_initializer))
         return config
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class Pack(keras.layers.Layer):
+    """Packs ``size`` consecutive samples into one along the last axis (PacGAN).
+
+    ``(batch, ..., c) -> (batch / size, ..., size * c)``: sample ``i`` of the
+    output is samples ``size i .. size i + size - 1`` concatenated, so a
+    discriminator after this layer judges ``size`` samples jointly (Lin et
+    al. 2018). Vectors are concatenated; images are stacked along channels,
+    as PacGAN does. The batch must be a multiple of ``size``.
+
+    Example:
+
+    >>> import numpy as np
+    >>> Pack(2)(np.arange(8, dtype="float32").reshape(4, 2)).numpy().tolist()
+    [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0]]
+    """
+
+    def __init__(self, size, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise ValueError(f"Pack: expected size to be a positive integer, received {size!r}.")
+        self.size = size
+
+    def call(self, inputs):
+        tf.debugging.assert_equal(tf.shape(inputs)[0] % self.size, 0,
+                                  f"Pack: the batch must be a multiple of {self.size}")
+        shape = tf.shape(inputs)
+        grouped = tf.reshape(inputs, tf.concat([[-1, self.size], shape[1:]], 0))
+        rank = len(inputs.shape)
+        # (packs, size, ..., c) -> (packs, ..., size, c) -> (packs, ..., size * c)
+        order = [0, *range(2, rank), 1, rank]
+        stacked = tf.transpose(grouped, order)
+        return tf.reshape(stacked, tf.concat([[-1], shape[1:-1], [self.size * shape[-1]]], 0))
+
+    def compute_output_shape(self, input_shape):
+        batch = None if input_shape[0] is None else input_shape[0] // self.size
+        channels = None if input_shape[-1] is None else input_shape[-1] * self.size
+        return (batch, *input_shape[1:-1], channels)
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size}

@@ -15,6 +15,7 @@ from keras_gans.layers import (
     DropReference,
     Maxout,
     MinibatchDiscrimination,
+    Pack,
     ReferenceBatch,
     VirtualBatchNormalization,
 )
@@ -494,6 +495,53 @@ def with_minibatch_discrimination(discriminator, num_kernels=5, kernel_dim=3):
         logit.input)
     output = keras.layers.Dense(1, name="logit", dtype=OUTPUT_DTYPE)(features)
     return keras.Model(discriminator.inputs, output, name=discriminator.name)
+
+
+def with_packing(discriminator, size=4):
+    """``discriminator`` judging ``size`` samples at once: PacGAN (Lin et al. 2018).
+
+    The result is ``x -> Pack(size) -> [discriminator's layers, the first one
+    widened]``: one logit per pack of ``size`` consecutive samples. The
+    layers are new (freshly initialized: the first one sees ``size`` times
+    the features). A discriminator that packs already is returned unchanged.
+
+    Raises:
+        ValueError: a discriminator with several inputs, or one whose layers
+            are not a chain (each layer feeding the next).
+
+    Example:
+
+    >>> with_packing(mixture_discriminator(units=8), size=4)(tf.zeros((12, 2))).shape
+    TensorShape([3, 1])
+    """
+    if any(isinstance(layer, Pack) for layer in discriminator.layers):
+        return discriminator
+    if len(discriminator.inputs) != 1:
+        raise ValueError(
+            "Expected a discriminator with one input to pack, received "
+            f"{discriminator.name!r} with inputs {[tuple(i.shape) for i in discriminator.inputs]}."
+        )
+    shape = tuple(discriminator.inputs[0].shape[1:])
+    x = keras.Input(shape, name="x")
+    h = Pack(_positive_int("size", size), name="pack")(x)
+    layers = [layer for layer in discriminator.layers
+              if not isinstance(layer, keras.layers.InputLayer)]
+    try:
+        for layer in layers:
+            h = layer.__class__.from_config(layer.get_config())(h)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"Expected a discriminator whose layers form a chain, to rebuild it on packed "
+            f"inputs; {discriminator.name!r} could not be: {error}"
+        ) from None
+    packed = keras.Model(x, h, name=discriminator.name)
+    if tuple(packed.output_shape[1:]) != tuple(discriminator.output_shape[1:]):
+        raise ValueError(
+            f"Expected a discriminator whose layers form a chain, to rebuild it on packed "
+            f"inputs; {discriminator.name!r} gave outputs {packed.output_shape} instead of "
+            f"{discriminator.output_shape}."
+        )
+    return packed
 
 
 def with_virtual_batch_norm(generator, reference_size=64, seed=0):

@@ -110,6 +110,59 @@ def test_maxout_is_the_max_of_its_linear_pieces():
         layers.Maxout(3, pieces=0)
 
 
+# ------------------------------------------------------------------ PacGAN
+def test_pack_concatenates_consecutive_samples_like_numpy():
+    vectors = np.arange(24, dtype="float32").reshape(6, 4)
+    np.testing.assert_array_equal(layers.Pack(3)(vectors), vectors.reshape(2, 12))
+    images = np.random.default_rng(0).normal(size=(4, 5, 5, 2)).astype("float32")
+    expected = np.concatenate([images[0::2], images[1::2]], axis=-1)  # channels of 2 samples
+    np.testing.assert_array_equal(layers.Pack(2)(images), expected)
+    assert layers.Pack.from_config(layers.Pack(3).get_config()).size == 3
+
+
+def test_a_packed_discriminator_gives_one_logit_per_pack_and_saves():
+    gan = VanillaGAN(networks.mixture_generator(units=8, depth=1),
+                     networks.mixture_discriminator(units=8, depth=1), packing=4,
+                     minibatch_discrimination=True, r1_gamma=1.0)
+    gan.compile()
+    assert gan.D(tf.zeros((12, 2))).shape == (3, 1)
+    assert gan.discriminator.get_layer("features").kernel.shape == (8, 40)  # 4 samples x 2
+    stream = data.gaussian_mixture_2d("ring", 8, seed=0)
+    gan.fit(stream, steps_per_epoch=2, verbose=0)
+    restored = VanillaGAN.from_config(gan.get_config())
+    assert restored.D(tf.zeros((8, 2))).shape == (2, 1)
+    with pytest.raises(ValueError, match="multiple of 4 samples per replica.*received batches of 6"):
+        gan.fit(data.gaussian_mixture_2d("ring", 6, seed=0), steps_per_epoch=1, verbose=0)
+
+
+def test_the_r1_penalty_of_a_packed_d_is_of_its_gradient_with_respect_to_the_pack():
+    gan = VanillaGAN(networks.mixture_generator(units=8, depth=1),
+                     networks.mixture_discriminator(units=8, depth=1), packing=2, r1_gamma=2.0)
+    gan.compile()
+    real = tf.constant(np.random.default_rng(0).normal(size=(6, 2)), tf.float32)
+    technique = next(t for t in gan.techniques if t.name == "r1_penalty")
+    penalty = technique.discriminator_penalty(gan, real, None)
+    from keras_gans.models.base import _per_pack
+
+    per_pack = _per_pack(penalty, tf.zeros([3])).numpy()
+    with tf.GradientTape() as tape:
+        packs = tf.reshape(real, (3, 4))
+        tape.watch(packs)
+        h = packs
+        for layer in gan.discriminator.layers[2:]:  # the chain after Pack, by hand
+            h = layer(h)
+    gradient = tape.gradient(h, packs).numpy()
+    np.testing.assert_allclose(per_pack, 0.5 * 2.0 * np.sum(gradient**2, axis=1), rtol=1e-5)
+
+
+@pytest.mark.parametrize("variant", ["wgan_gp", "cdcgan"])
+def test_packing_is_refused_where_it_is_not_defined(variant):
+    from keras_gans import variants
+
+    with pytest.raises(ValueError, match="packing .* does not apply"):
+        variants.build(variant, packing=2, compile=False, latent_dim=8, filters=4)
+
+
 # ------------------------------------------------------------- unrolled GAN
 def _tiny_unrolled(second_order, k=2, d_optimizer=None):
     keras.utils.set_random_seed(1)

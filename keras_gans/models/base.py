@@ -474,7 +474,7 @@ class GAN(keras.Model):
             for technique in self.techniques:
                 penalty = technique.discriminator_penalty(self, real, labels)
                 if penalty is not None:
-                    value = value + penalty
+                    value = value + _per_pack(penalty, value)
             return value if terms is None else (value, terms)
 
         return self.minimize(self.discriminator, self.d_optimizer, loss)
@@ -787,18 +787,28 @@ class GAN(keras.Model):
         """Raises ``ValueError`` if a layer of D needs more samples per replica than given.
 
         Minibatch discrimination compares each sample with the others of its
-        replica's batch: it needs at least 2.
+        replica's batch: it needs at least 2; packing (PacGAN) needs a
+        multiple of its pack size.
         """
-        from keras_gans.layers import MinibatchDiscrimination
+        from keras_gans.layers import MinibatchDiscrimination, Pack
 
         replicas = self.distribute_strategy.num_replicas_in_sync
-        if any(isinstance(layer, MinibatchDiscrimination)
-               for layer in self.discriminator._flatten_layers()) and batch_size // replicas < 2:
+        layers = list(self.discriminator._flatten_layers())
+        if any(isinstance(layer, MinibatchDiscrimination) for layer in layers) \
+                and batch_size // replicas < 2:
             raise ValueError(
                 "Expected at least 2 samples per replica: minibatch discrimination compares "
                 f"each sample with the others of its batch; received batches of {batch_size} "
                 f"on {replicas} replica(s)."
             )
+        for layer in layers:
+            if isinstance(layer, Pack) and (batch_size % replicas
+                                            or (batch_size // replicas) % layer.size):
+                raise ValueError(
+                    f"Expected batches of a multiple of {layer.size} samples per replica: D "
+                    f"judges packs of {layer.size} (PacGAN); received batches of {batch_size} "
+                    f"on {replicas} replica(s)."
+                )
 
     def check_labels(self, labels):
         """Raises ``ValueError`` unless ``labels`` are integers in ``[0, num_classes)``."""
@@ -838,6 +848,13 @@ class GAN(keras.Model):
         for role in ("generator", "discriminator"):
             config[role] = keras.saving.deserialize_keras_object(config[role])
         return cls(**config)
+
+
+def _per_pack(per_sample, per_example):
+    """``per_sample`` terms summed over each pack of a packing D (PacGAN), whose loss
+    ``per_example`` has one value per pack; unchanged without packing."""
+    samples, packs = tf.shape(per_sample)[0], tf.shape(per_example)[0]
+    return tf.reduce_sum(tf.reshape(per_sample, [packs, samples // packs]), axis=1)
 
 
 def _uniform(batch_size, seed=None):

@@ -211,12 +211,14 @@ def _registry():
         instance_noise,
         label_smoothing,
         minibatch_discrimination,
+        packing,
         r1_penalty,
         virtual_batch_norm,
     )
 
     classes = (
         minibatch_discrimination.MinibatchDiscrimination,
+        packing.Packing,
         virtual_batch_norm.VirtualBatchNorm,
         label_smoothing.OneSidedLabelSmoothing,
         instance_noise.InstanceNoise,

@@ -62,7 +62,7 @@ class FeatureMatching(Technique):
         real_features, _ = model.D(real, labels, network=self.features_and_logits)
         fake_features, fake_logits = model.D(fake, labels, network=self.features_and_logits)
         matching = losses.feature_matching_loss(real_features, fake_features, mean=_global_mean)
-        matching = self.feature_matching * matching * tf.ones([tf.shape(fake)[0]])
+        matching = self.feature_matching * matching * tf.ones([tf.shape(fake_logits)[0]])
         if self.feature_matching_only:
             return matching
         return adversarial_loss(fake_logits) + matching
