@@ -29,7 +29,9 @@ setup(
         "serving": ["tensorflow-serving-api"],
         # Running the tutorials top to bottom (tests/test_tutorials.py).
         "tutorials": ["papermill", "ipykernel"],
-        "test": ["pytest>=7", "tensorflow-serving-api", "papermill", "ipykernel"],
+        # pytest-xdist: the suite runs on 2 worker processes (pytest.ini), ~2x faster on 2 cores.
+        "test": ["pytest>=7", "pytest-xdist>=3", "tensorflow-serving-api", "papermill",
+                 "ipykernel"],
     },
     entry_points={"console_scripts": ["keras-gans=keras_gans.cli:main"]},
 )

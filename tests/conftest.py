@@ -48,3 +48,11 @@ def serve(tmp_path):
         return json.loads(result.stdout.strip().splitlines()[-1]), np.load(out_path)
 
     return run
+
+
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist (``-n 2``): the tests that share the 1-vs-2-replica report
+    run on one worker, so its module-scoped fixture is computed once."""
+    for item in items:
+        if "mirrored" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("mirrored"))

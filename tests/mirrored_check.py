@@ -23,6 +23,8 @@ SMALL_IMAGES = dict(latent_dim=8, filters=4, image_shape=IMAGE_SHAPE)
 #: Techniques that must train the same weights on 1 and 2 replicas (R1: without batch norm).
 TECHNIQUES = dict(feature_matching=1.0, generator_ema=0.9, historical_averaging=0.01,
                   instance_noise=0.1, real_label=0.9)
+SMALL_MIXTURE = dict(generator_units=8, generator_depth=1, discriminator_units=8,
+                     discriminator_depth=1)
 #: name -> (variant, options)
 SMALL = {
     "toy1d": ("toy1d", dict(noise="normal")),
@@ -46,6 +48,11 @@ SMALL = {
     "wgan_gp": ("wgan_gp", SMALL_IMAGES),
     "wgan_gp_techniques": ("wgan_gp", dict(SMALL_IMAGES, feature_matching=1.0, generator_ema=0.9,
                                            historical_averaging=0.01, instance_noise=0.1)),
+    # 2-D mixtures: the look-ahead of the unrolled GAN uses GLOBAL-batch gradients; BiGAN's
+    # encoder trains with G; PacGAN's packs are formed within each replica's share.
+    "mixture_unrolled": ("mixture_unrolled", dict(SMALL_MIXTURE, unrolling_steps=2)),
+    "mixture_bigan": ("mixture_bigan", SMALL_MIXTURE),
+    "mixture_packing": ("mixture_gan", dict(SMALL_MIXTURE, packing=2)),
 }
 #: Enough real minibatches for STEPS steps of the largest k (5).
 MINIBATCHES = 5 * STEPS
@@ -84,6 +91,8 @@ def dataset(name):
     count = GLOBAL_BATCH * MINIBATCHES
     if name.startswith("toy1d"):
         samples = rng.normal(4, 0.5, (count, 1)).astype("float32")
+    elif name.startswith("mixture"):
+        samples = rng.normal(0, 1, (count, 2)).astype("float32")
     else:
         samples = rng.uniform(-1, 1, (count, *IMAGE_SHAPE)).astype("float32")
     if name.startswith("cdcgan"):

@@ -1,0 +1,174 @@
+"""Benchmark: mode collapse on the 2-D ring and grid, against the published tables.
+
+Trains each method on each mixture for the same number of steps and seeds,
+measures 2,500 generated samples with the protocol of VEEGAN (Srivastava et
+al. 2017) and PacGAN (Lin et al. 2018) -- modes captured, % high-quality
+samples (within 3 std of a mode), reverse KL of the mode histogram -- and
+prints the means over seeds beside the published rows, with the seconds per
+1,000 steps of each method on this machine.
+
+Every method starts from the same base setting, the one
+``python -m keras_gans train mixture_gan`` uses by default (the variants'
+recipe: networks, optimizer, batch size); a method adds its model or
+technique. ``--paper`` uses PacGAN's setting instead (its networks: G
+4 x 400 ReLU + batch norm, D 3 maxout layers of 200 x 5; Adam(1e-4,
+beta_1 0.8), batch 100), whose paper trained 400 epochs of 100,000 samples
+(400,000 steps) -- far beyond a CPU budget.
+
+Results are appended to ``--out`` (JSON lines) as they finish; a rerun skips
+the runs already there, so an interrupted table resumes.
+
+Usage:
+    python bench/mode_collapse.py [--mixtures ring grid] [--methods gan unrolled ...]
+                                  [--seeds 5] [--steps N] [--paper] [--out FILE]
+    python bench/mode_collapse.py --table FILE     # print the table of a results file
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+#: method -> (variant, options added to the base setting)
+METHODS = {
+    "gan": ("mixture_gan", {}),
+    "unrolled": ("mixture_unrolled", {"unrolling_steps": 5}),
+    "ali": ("mixture_bigan", {}),
+    "minibatch": ("mixture_gan", {"minibatch_discrimination": True}),
+    "wgan_gp": ("mixture_wgan_gp", {}),
+    "pacgan4": ("mixture_gan", {"packing": 4}),
+    "best": ("mixture_gan", {"packing": 4, "generator_ema": 0.999}),
+}
+#: The published rows: {mixture: {row: (modes, % high quality, reverse KL or None)}}.
+PUBLISHED = {
+    "ring": {
+        "GAN (VEEGAN Table 1)": (1.0, 99.3, None),
+        "ALI (VEEGAN Table 1)": (2.8, 0.13, None),
+        "Unrolled GAN (VEEGAN Table 1)": (7.6, 35.6, None),
+        "VEEGAN (VEEGAN Table 1)": (8.0, 52.9, None),
+        "GAN (PacGAN Table 1)": (6.3, 98.2, 0.45),
+        "PacGAN4 (PacGAN Table 1)": (7.8, 95.9, 0.07),
+    },
+    "grid": {
+        "GAN (VEEGAN Table 1)": (3.3, 0.5, None),
+        "ALI (VEEGAN Table 1)": (15.8, 1.6, None),
+        "Unrolled GAN (VEEGAN Table 1)": (23.6, 16.0, None),
+        "VEEGAN (VEEGAN Table 1)": (24.6, 40.0, None),
+        "GAN (PacGAN Table 1)": (17.3, 94.8, 0.70),
+        "PacGAN4 (PacGAN Table 1)": (24.8, 93.6, 0.04),
+    },
+}
+TARGET = "at least one method: all modes (8 / 8 ring, >= 24.8 / 25 grid), >= 90 % high " \
+         "quality and reverse KL <= 0.05 on both; unrolled captures more modes than gan on both"
+
+
+def train_once(mixture, method, seed, steps, paper):
+    """Trains one method on one mixture; returns its result row."""
+    import keras
+
+    from keras_gans import data, evaluation, variants
+
+    variant_name, options = METHODS[method]
+    variant = variants.get_variant(variant_name)
+    keras.utils.set_random_seed(seed)
+    model = variants.build(variant_name, paper=paper, compile=False, seed=seed, **options)
+    model.compile(*variant.settings(paper).make_optimizers(),
+                  steps_per_execution=variant.steps_per_execution)
+    stream = data.gaussian_mixture_2d(mixture, variants.batch_size_of(variant_name, paper),
+                                      seed=seed)
+    model.fit(stream, steps_per_epoch=variant.steps_per_execution, verbose=0)  # trace, warm up
+    start = time.perf_counter()
+    model.fit(stream, steps_per_epoch=steps - variant.steps_per_execution, verbose=0)
+    seconds = time.perf_counter() - start
+    means, stddev = data.get_mixture(mixture)
+    metrics = evaluation.mode_coverage(model.generate(2500).numpy(), means, stddev)
+    return {"mixture": mixture, "method": method, "seed": seed, "steps": steps, "paper": paper,
+            **metrics, "seconds_per_1000_steps":
+                1000 * seconds / (steps - variant.steps_per_execution)}
+
+
+def _mean(rows, key):
+    values = [row[key] for row in rows if row[key] == row[key]]  # nan: no high-quality sample
+    return statistics.mean(values) if values else float("nan")
+
+
+def table(rows):
+    """The Markdown table of result rows: means over seeds, published rows beside."""
+    lines = []
+    for mixture in ("ring", "grid"):
+        mine = [row for row in rows if row["mixture"] == mixture]
+        if not mine:
+            continue
+        modes = {"ring": 8, "grid": 25}[mixture]
+        lines += [f"\n**{mixture}** ({modes} modes)\n",
+                  "| method | seeds | modes | % high quality | reverse KL | s / 1,000 steps |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        for method in METHODS:
+            group = [row for row in mine if row["method"] == method]
+            if group:
+                lines.append(
+                    f"| {method} | {len(group)} | {_mean(group, 'modes'):.1f} | "
+                    f"{100 * _mean(group, 'high_quality'):.1f} | {_mean(group, 'reverse_kl'):.3f} | "
+                    f"{_mean(group, 'seconds_per_1000_steps'):.1f} |")
+        for name, (published_modes, quality, kl) in PUBLISHED[mixture].items():
+            lines.append(f"| *{name}* | | {published_modes} | {quality} | "
+                         f"{'' if kl is None else kl} | |")
+    plain = {m: _mean([r for r in rows if r["method"] == "gan" and r["mixture"] == m],
+                      "seconds_per_1000_steps") for m in ("ring", "grid")}
+    unrolled = {m: _mean([r for r in rows if r["method"] == "unrolled" and r["mixture"] == m],
+                         "seconds_per_1000_steps") for m in ("ring", "grid")}
+    if all(v == v for v in list(plain.values()) + list(unrolled.values())):
+        cost = statistics.mean(unrolled[m] / plain[m] for m in plain)
+        lines.append(f"\nUnrolling K=5 steps costs {cost:.1f}x a plain GAN step.")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mixtures", nargs="+", choices=("ring", "grid"), default=["ring", "grid"])
+    parser.add_argument("--methods", nargs="+", choices=sorted(METHODS), default=list(METHODS))
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=None,
+                        help="generator steps per run (default: the variants' own)")
+    parser.add_argument("--paper", action="store_true", help="PacGAN's setting instead of the recipe")
+    parser.add_argument("--out", default="bench/results/mode_collapse.jsonl")
+    parser.add_argument("--table", metavar="FILE", help="only print the table of FILE")
+    args = parser.parse_args(argv)
+    command = "python " + " ".join(sys.argv)
+    if args.table:
+        with open(args.table, encoding="utf-8") as file:
+            print(table([json.loads(line) for line in file if line.strip()]))
+        return
+    from keras_gans import variants
+
+    steps = args.steps or variants.get_variant("mixture_gan").steps
+    done = set()
+    if os.path.exists(args.out):
+        with open(args.out, encoding="utf-8") as file:
+            done = {(r["mixture"], r["method"], r["seed"], r["steps"], r["paper"])
+                    for r in map(json.loads, filter(str.strip, file))}
+    start = time.perf_counter()
+    for mixture in args.mixtures:
+        for method in args.methods:
+            for seed in range(args.seeds):
+                if (mixture, method, seed, steps, args.paper) in done:
+                    continue
+                row = train_once(mixture, method, seed, steps, args.paper)
+                print(json.dumps(row), flush=True)
+                with open(args.out, "a", encoding="utf-8") as file:
+                    file.write(json.dumps(row) + "\n")
+    with open(args.out, encoding="utf-8") as file:
+        rows = [r for r in map(json.loads, filter(str.strip, file))
+                if r["steps"] == steps and r["paper"] == args.paper
+                and r["mixture"] in args.mixtures and r["method"] in args.methods]
+    print(f"\n{command}\n({time.perf_counter() - start:.0f} s this run; {steps} steps per run; "
+          f"target: {TARGET})")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
