@@ -25,6 +25,7 @@ import keras  # noqa: E402
 from keras_gans import cli, data, evaluation, export  # noqa: E402
 from keras_gans.data import IMAGE_DATASETS  # noqa: E402
 from keras_gans.variants import VARIANTS  # noqa: E402
+import mode_collapse  # noqa: E402
 from quality import train_for  # noqa: E402
 
 #: The 1-D toy setting that meets the issue's quality target (README, bench/toy1d.py).
@@ -42,6 +43,9 @@ ENTRIES = {
     "cdcgan_fashion_mnist": ("cdcgan", "fashion_mnist", {}),
     "wgan_mnist": ("wgan", "mnist", {}),
     "wgan_gp_mnist": ("wgan_gp", "mnist", {}),
+    # The best method of bench/mode_collapse.py on each 2-D mixture.
+    "mixture_ring": (mode_collapse.BEST, "ring", {}),
+    "mixture_grid": (mode_collapse.BEST, "grid", {}),
 }
 
 
@@ -61,6 +65,8 @@ def main(argv=None):
     parser.add_argument("--names", nargs="+", choices=sorted(ENTRIES), default=list(ENTRIES))
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--eval-samples", type=int, default=2000)
+    parser.add_argument("--mixture-steps", type=int, default=None,
+                        help="steps of the 2-D mixture GANs (default: the variants' own)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--reuse", default=os.path.join("runs", "quality"),
                         help="directory of bench/quality.py's VARIANT_DATASET.keras files")
@@ -77,6 +83,19 @@ def main(argv=None):
             model, metrics = train_toy(options, args.seed)
             metadata = {"dataset": "N(4, 0.5)", "metrics": metrics,
                          "options": {k: v for k, v in options.items()}}
+        elif dataset in data.MIXTURES:
+            method = variant_name
+            variant_name, options = mode_collapse.METHODS[method]
+            saved = os.path.join("runs", "mode_collapse", f"{dataset}_{method}_seed0.keras")
+            if os.path.exists(saved) and args.seed == 0:  # bench/mode_collapse.py's model
+                model = keras.models.load_model(saved)
+            else:
+                model, _ = mode_collapse.train(dataset, method, args.seed, args.mixture_steps)
+            keras.utils.set_random_seed(args.seed)
+            means, stddev = data.get_mixture(dataset)
+            metrics = evaluation.mode_coverage(model.generate(2500).numpy(), means, stddev)
+            metadata = {"dataset": dataset, "metrics": metrics,
+                        "method": {"name": method, "variant": variant_name, **options}}
         else:
             checkpoint = os.path.join(args.reuse, f"{variant_name}_{dataset}.keras")
             if os.path.exists(checkpoint):

@@ -613,7 +613,7 @@ def main(argv=None):
             print(techniques.describe())
             return 0
         for variant in VARIANTS.values():
-            print(f"{variant.name:10s} {variant.summary}\n{'':10s} recipe: {variant.recipe.describe()}")
+            print(f"{variant.name:16s} {variant.summary}\n{'':16s} recipe: {variant.recipe.describe()}")
         return 0
     commands = {"train-classifier": train_classifier, "export": export, "train": train,
                 "tune": tune}

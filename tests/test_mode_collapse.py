@@ -374,7 +374,7 @@ def test_an_encoder_of_the_wrong_width_is_refused():
 @pytest.mark.parametrize("variant, extra", [
     ("mixture_gan", ["--dataset", "grid", "--minibatch-discrimination", "--animate",
                      "--animate-every", "10"]),
-    ("mixture_unrolled", ["--unrolling-steps", "2", "--first-order", "--export-dir", "EXPORT"]),
+    ("mixture_unrolled", ["--unrolling-steps", "2", "--no-second-order", "--export-dir", "EXPORT"]),
     ("mixture_bigan", ["--generator-ema", "0.9"]),
     ("mixture_wgan_gp", ["--n-critic", "2", "--instance-noise", "0.1"]),
 ])

@@ -9,8 +9,9 @@ import pytest
 from keras_gans import evaluation
 
 ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "saved_models")
-EXPECTED = ["cdcgan_fashion_mnist", "cdcgan_mnist", "dcgan_fashion_mnist", "dcgan_mnist", "toy1d",
-            "toy1d_minibatch", "vanilla_mnist", "wgan_gp_mnist", "wgan_mnist"]
+EXPECTED = ["cdcgan_fashion_mnist", "cdcgan_mnist", "dcgan_fashion_mnist", "dcgan_mnist",
+            "mixture_grid", "mixture_ring", "toy1d", "toy1d_minibatch", "vanilla_mnist",
+            "wgan_gp_mnist", "wgan_mnist"]
 
 
 def latest(name):
@@ -26,7 +27,7 @@ def metadata(name):
 def test_every_variant_is_shipped_within_the_size_budget():
     assert sorted(n for n in os.listdir(ROOT) if not n.startswith(".")) == EXPECTED
     total = sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(ROOT) for f in files)
-    assert total <= 50e6  # nine generators (40 MB), float32; the recipes' dense layers add ~4 MB each
+    assert total <= 50e6  # eleven generators (40 MB), float32; the recipes' dense layers add ~4 MB each
     assert not [f for _, _, files in os.walk(ROOT) for f in files if f.endswith(".keras")]
 
 
@@ -75,3 +76,22 @@ def test_toy_exports_reproduce_their_recorded_distribution(name, serve):
     # Another draw of 10,000 noise values: tolerances of about 4 standard errors.
     for key, tolerance in (("mean", 0.02), ("sigma_ratio", 0.03), ("w1", 0.015)):
         assert metrics[key] == pytest.approx(info["metrics"][key], abs=tolerance)
+
+
+@pytest.mark.parametrize("mixture", ["ring", "grid"])
+def test_mixture_exports_reproduce_their_recorded_mode_coverage(mixture, serve):
+    from keras_gans import data
+
+    name = f"mixture_{mixture}"
+    info = metadata(name)
+    assert info["dataset"] == mixture and info["sample_shape"] == [2]
+    _, arrays = serve(latest(name), [{"signature": "generate", "inputs": {"num_samples": 2500,
+                                                                         "seed": 1}}])
+    assert arrays["0/samples"].shape == (2500, 2)
+    means, stddev = data.get_mixture(mixture)
+    metrics = evaluation.mode_coverage(arrays["0/samples"], means, stddev)
+    # Another draw of 2,500 points: the share within about 4 standard errors, the modes exact
+    # or one fewer (a mode with a handful of points may be missed by a draw).
+    assert metrics["high_quality"] == pytest.approx(info["metrics"]["high_quality"], abs=0.04)
+    assert info["metrics"]["modes"] - 1 <= metrics["modes"] <= info["metrics"]["modes"]
+    assert metrics["reverse_kl"] == pytest.approx(info["metrics"]["reverse_kl"], abs=0.05)

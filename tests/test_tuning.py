@@ -150,6 +150,17 @@ def test_cli_tune_image_variant_on_mock_data(tmp_path, capsys):
     assert 0.0 <= summary["best_score"] <= 1.0
 
 
+def test_cli_tune_mixture_variant_by_reverse_kl(tmp_path, capsys):
+    cli_main(["tune", "mixture_gan", "--dataset", "grid", "--tuner", "random", "--trials", "1",
+              "--steps", "20", "--epochs", "1", "--batch-size", "20", "--generator-units", "8",
+              "--generator-depth", "1", "--discriminator-units", "8", "--discriminator-depth", "1",
+              "--seed", "0", "--directory", str(tmp_path)])
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["objective"] == "reverse_kl"
+    assert summary["default_learning_rates"] == {"d_learning_rate": pytest.approx(1e-3),
+                                                 "g_learning_rate": pytest.approx(1e-3)}
+
+
 def test_plot_of_trials_marks_failed_ones():
     from keras_gans import plotting
 
