@@ -7,13 +7,13 @@
 
 from keras_gans import data, layers, losses, networks
 from keras_gans.models import (
-    DCGAN, GAN, WGAN, WGANGP, BiGAN, ConditionalDCGAN, Toy1DGAN, UnrolledGAN, VanillaGAN,
+    DCGAN, EBGAN, GAN, WGAN, WGANGP, BiGAN, ConditionalDCGAN, Toy1DGAN, UnrolledGAN, VanillaGAN,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GAN", "VanillaGAN", "Toy1DGAN", "DCGAN", "ConditionalDCGAN", "WGAN", "WGANGP",
-    "UnrolledGAN", "BiGAN",
+    "UnrolledGAN", "BiGAN", "EBGAN",
     "data", "layers", "losses", "networks",
 ]

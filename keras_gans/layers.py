@@ -353,3 +353,29 @@ class Pack(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "size": self.size}
+
+
+@keras.saving.register_keras_serializable(package="keras_gans")
+class ReconstructionEnergy(keras.layers.Layer):
+    """The energy of an autoencoder discriminator: ``mean((x - Dec(Enc(x)))^2)`` per example.
+
+    Called on ``[inputs, reconstructions]``; returns ``(batch, 1)``, the mean
+    squared reconstruction error over every non-batch axis (the energy of
+    Zhao et al. 2017, eq. 1 with the squared norm, per pixel: its scale does
+    not depend on the image size).
+
+    Example:
+
+    >>> import numpy as np
+    >>> x = np.ones((2, 3), "float32")
+    >>> ReconstructionEnergy()([x, np.zeros((2, 3), "float32")]).numpy().tolist()
+    [[1.0], [1.0]]
+    """
+
+    def call(self, inputs):
+        samples, reconstructions = inputs
+        error = tf.square(tf.cast(samples, tf.float32) - tf.cast(reconstructions, tf.float32))
+        return tf.reduce_mean(tf.reshape(error, [tf.shape(error)[0], -1]), axis=1, keepdims=True)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0][0], 1)

@@ -111,6 +111,50 @@ def encoder_generator_loss(real_pair_logits, fake_pair_logits):
     return discriminator_loss(fake_pair_logits, real_pair_logits)
 
 
+def ebgan_discriminator_loss(real_energy, fake_energy, margin):
+    """The energy-based GAN's discriminator loss (Zhao et al. 2017, eq. 2; Su Wang eq. 15).
+
+    Per example: ``L_D = D(x) + max(0, m - D(G(z)))``: low energy on data,
+    energy pushed up to the margin ``m`` on generated samples (and no
+    further: beyond ``m`` a fake contributes nothing).
+
+    Example:
+
+    >>> float(ebgan_discriminator_loss([[0.1]], [[0.3]], margin=1.0)[0])  # 0.1 + (1 - 0.3)
+    0.8
+    """
+    real = tf.reduce_mean(_per_example(real_energy), axis=1)
+    fake = tf.reduce_mean(_per_example(fake_energy), axis=1)
+    return real + tf.nn.relu(margin - fake)
+
+
+def ebgan_generator_loss(fake_energy):
+    """The energy-based GAN's generator loss (Zhao et al. 2017, eq. 3): ``L_G = D(G(z))``."""
+    return tf.reduce_mean(_per_example(fake_energy), axis=1)
+
+
+def pulling_away_term(embeddings):
+    """The pulling-away term of Zhao et al. (2017, eq. 4), a scalar in [0, 1].
+
+    For the encoder's codes ``S`` of a batch of N generated samples::
+
+        f_PT(S) = 1 / (N (N - 1)) sum_{i != j} (S_i . S_j / (|S_i| |S_j|))^2
+
+    the mean squared cosine similarity between different samples' codes:
+    small when the batch is diverse, 1 when every code points the same way.
+
+    Example:
+
+    >>> float(pulling_away_term([[1.0, 0.0], [0.0, 1.0]]))  # orthogonal codes
+    0.0
+    """
+    codes = tf.cast(tf.reshape(embeddings, [tf.shape(embeddings)[0], -1]), tf.float32)
+    unit = tf.math.l2_normalize(codes, axis=1)
+    cosines = tf.square(tf.matmul(unit, unit, transpose_b=True))
+    count = tf.cast(tf.shape(codes)[0], tf.float32)
+    return (tf.reduce_sum(cosines) - tf.linalg.trace(cosines)) / (count * (count - 1.0))
+
+
 GENERATOR_LOSSES = {
     "minimax": minimax_generator_loss,
     "non_saturating": non_saturating_generator_loss,

@@ -16,6 +16,7 @@ from keras_gans.layers import (
     Maxout,
     MinibatchDiscrimination,
     Pack,
+    ReconstructionEnergy,
     ReferenceBatch,
     VirtualBatchNormalization,
 )
@@ -253,6 +254,41 @@ def dcgan_discriminator(image_shape=(28, 28, 1), filters=64, normalization="batc
         x = keras.layers.LeakyReLU(0.2, name="features")(_normalization(normalization)(x))
     x = keras.layers.Dense(1, name="logit", dtype=OUTPUT_DTYPE)(x)
     return keras.Model(inputs if num_classes is not None else image, x, name=name)
+
+
+def autoencoder_discriminator(image_shape=(28, 28, 1), filters=64, embedding_units=64,
+                              name="discriminator"):
+    """EBGAN's discriminator: an autoencoder whose output is its reconstruction energy.
+
+    Encoder: two 4x4 stride-2 convolutions (``filters``, ``2 filters``) with
+    LeakyReLU(0.2), batch norm on the second, to a Dense code named
+    ``"embedding"`` (the ``S`` of the pulling-away term); decoder: the DCGAN
+    generator's layers back to the image (tanh). The output, ``"energy"``,
+    is the per-example mean squared reconstruction error,
+    ``D(x) = mean((Dec(Enc(x)) - x)^2)`` (Zhao et al. 2017, eq. 1; Su Wang's
+    tutorial eqs. 12-14), of shape ``(batch, 1)``.
+
+    Example:
+
+    >>> autoencoder_discriminator(filters=4, embedding_units=8).output_shape
+    (None, 1)
+    """
+    height, width, channels = image_shape = _check_image_shape(image_shape)
+    image = keras.Input(image_shape, name="image")
+    x = keras.layers.LeakyReLU(0.2)(keras.layers.Conv2D(filters, 4, strides=2, padding="same")(image))
+    x = keras.layers.Conv2D(2 * filters, 4, strides=2, padding="same", use_bias=False)(x)
+    x = keras.layers.LeakyReLU(0.2)(batch_normalization()(x))
+    code = keras.layers.Dense(_positive_int("embedding_units", embedding_units),
+                              name="embedding")(keras.layers.Flatten()(x))
+    x = keras.layers.Dense((height // 4) * (width // 4) * 2 * filters, use_bias=False)(code)
+    x = keras.layers.ReLU()(batch_normalization()(x))
+    x = keras.layers.Reshape((height // 4, width // 4, 2 * filters))(x)
+    x = keras.layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
+    x = keras.layers.ReLU()(batch_normalization()(x))
+    reconstruction = keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same",
+                                                  activation="tanh", dtype=OUTPUT_DTYPE)(x)
+    energy = ReconstructionEnergy(name="energy", dtype=OUTPUT_DTYPE)([image, reconstruction])
+    return keras.Model(image, energy, name=name)
 
 
 def deconv_generator(latent_dim=100, image_shape=(28, 28, 1), name="generator"):

@@ -22,7 +22,7 @@ import dataclasses
 from keras_gans import networks
 from keras_gans.data import IMAGE_DATASETS, MIXTURES
 from keras_gans.models import (
-    DCGAN, WGAN, WGANGP, BiGAN, ConditionalDCGAN, Toy1DGAN, UnrolledGAN,
+    DCGAN, EBGAN, WGAN, WGANGP, BiGAN, ConditionalDCGAN, Toy1DGAN, UnrolledGAN,
 )
 from keras_gans.models.vanilla import ARCHITECTURES, VanillaGAN, build_mnist
 
@@ -348,6 +348,18 @@ VARIANTS = {
             "EMA and Adam(D 2e-4, G 1e-3, beta 0.5 / 0.9); 0.28x with the paper's n_critic 5 "
             "(160 generator steps in the budget); bench/results/ablation.md"),
     ),
+    "ebgan": _image_variant(
+        "ebgan", "energy-based GAN (Zhao et al. 2017; Su Wang, sec. 5)", EBGAN,
+        (LATENT_DIM, FILTERS, DISCRIMINATOR_STEPS, REUSE_REAL_BATCH,
+         Option(("--margin",), "margin",
+                dict(type=float, help="m of D's hinge max(0, m - D(G(z))) (default 1; the "
+                     "energy is the per-pixel squared reconstruction error)")),
+         Option(("--pulling-away-weight",), "pulling_away_weight",
+                dict(type=float, help="lambda_PT of the pulling-away term (default 0.1; 0: off)")),
+         Option(("--embedding-units",), "embedding_units",
+                dict(type=int, help="width of the autoencoder's code (default 64)"))),
+        steps=3000, model_class=EBGAN,
+    ),
     "mixture_gan": _mixture_variant(
         "mixture_gan", "GAN on a 2-D mixture, ring or grid (PacGAN's networks and settings)",
         VanillaGAN, (GENERATOR_LOSS, DISCRIMINATOR_STEPS, REUSE_REAL_BATCH)),
@@ -392,6 +404,7 @@ def name_of(model):
     classes = {
         Toy1DGAN: "toy1d", VanillaGAN: "vanilla", DCGAN: "dcgan", ConditionalDCGAN: "cdcgan",
         WGAN: "wgan", WGANGP: "wgan_gp", UnrolledGAN: "mixture_unrolled", BiGAN: "mixture_bigan",
+        EBGAN: "ebgan",
     }
     if len(model.generator.outputs[0].shape) == 2 and type(model) in (VanillaGAN, WGANGP):
         return {VanillaGAN: "mixture_gan", WGANGP: "mixture_wgan_gp"}[type(model)]

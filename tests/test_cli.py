@@ -88,6 +88,8 @@ def test_train_vanilla_on_mock_mnist(tmp_path, capsys):
 @pytest.mark.parametrize("variant, extra", [
     ("cdcgan", ["--dataset", "fashion_mnist"]),
     ("wgan_gp", ["--n-critic", "2", "--gradient-penalty-weight", "5"]),
+    ("ebgan", ["--margin", "0.5", "--pulling-away-weight", "0.2", "--embedding-units", "8",
+               "--generator-ema", "0.9"]),
 ])
 def test_train_image_variants_on_mock_data(variant, extra, tmp_path, capsys):
     with tfds.testing.mock_data(num_examples=32):
@@ -99,8 +101,10 @@ def test_train_image_variants_on_mock_data(variant, extra, tmp_path, capsys):
     if variant == "cdcgan":
         assert summary["dataset"] == "fashion_mnist"
         assert "val_conditional_accuracy" in summary["metrics"]
-    else:
+    elif variant == "wgan_gp":
         assert "gradient_penalty" in summary["metrics"]
+    else:
+        assert {"val_fcd", "val_classifier_score"} <= set(summary["metrics"])
 
 
 def test_train_classifier_writes_a_new_file_only(tmp_path, capsys):
