@@ -1,0 +1,71 @@
+"""keras_gans.latent: interpolation, vector arithmetic, neighbours, reconstructions."""
+
+import numpy as np
+import pytest
+
+from keras_gans import latent, networks
+from keras_gans.models import BiGAN, DCGAN
+
+
+def test_linear_interpolation_is_the_straight_path_with_both_ends():
+    z0, z1 = np.array([0.0, 2.0]), np.array([4.0, -2.0])
+    path = latent.interpolate(z0, z1, steps=5)
+    np.testing.assert_allclose(path[0], z0)
+    np.testing.assert_allclose(path[-1], z1)
+    np.testing.assert_allclose(path[2], (z0 + z1) / 2)
+    assert path.dtype == np.float32 and path.shape == (5, 2)
+
+
+def test_slerp_keeps_the_norm_of_equal_norm_ends_where_the_line_does_not():
+    rng = np.random.default_rng(0)
+    z0, z1 = rng.normal(size=100), rng.normal(size=100)
+    z1 *= np.linalg.norm(z0) / np.linalg.norm(z1)
+    spherical = latent.interpolate(z0, z1, steps=9, method="spherical")
+    straight = latent.interpolate(z0, z1, steps=9)
+    np.testing.assert_allclose(np.linalg.norm(spherical, axis=1), np.linalg.norm(z0), rtol=1e-5)
+    assert np.linalg.norm(straight[4]) < 0.8 * np.linalg.norm(z0)  # through the low-density centre
+    np.testing.assert_allclose(spherical[[0, -1]], np.stack([z0, z1]), rtol=1e-5, atol=1e-6)
+    # parallel ends: the straight path
+    np.testing.assert_allclose(latent.interpolate(z0, 2 * z0, 3, "spherical")[1], 1.5 * z0, rtol=1e-5)
+
+
+def test_vector_arithmetic_is_the_sum_and_difference_of_group_means():
+    rng = np.random.default_rng(1)
+    a, b, c = (rng.normal(size=(3, 4)) for _ in range(3))
+    np.testing.assert_allclose(latent.vector_arithmetic([a, c], [b]),
+                               a.mean(0) - b.mean(0) + c.mean(0), rtol=1e-6)
+    np.testing.assert_allclose(latent.attribute_vector(a, b), a.mean(0) - b.mean(0), rtol=1e-6)
+
+
+def test_nearest_neighbours_match_a_brute_force_search():
+    rng = np.random.default_rng(2)
+    reference = rng.normal(size=(50, 3, 3))
+    samples = np.concatenate([reference[[7, 21]] + 1e-3, rng.normal(size=(5, 3, 3))])
+    indices, distances = latent.nearest_neighbours(samples, reference, k=3, batch_size=4)
+    brute = np.linalg.norm(samples.reshape(7, 1, -1) - reference.reshape(1, 50, -1), axis=-1)
+    np.testing.assert_array_equal(indices, np.argsort(brute, axis=1)[:, :3])
+    np.testing.assert_allclose(distances, np.sort(brute, axis=1)[:, :3], rtol=1e-4, atol=1e-4)
+    assert indices[:2, 0].tolist() == [7, 21] and distances[0, 0] < 0.01  # the copies
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: latent.interpolate([0, 0], [1, 1, 1]), "same width"),
+    (lambda: latent.interpolate([0, 0], [1, 1], steps=1), "steps to be an integer >= 2"),
+    (lambda: latent.interpolate([0, 0], [1, 1], method="cubic"), "method in"),
+    (lambda: latent.nearest_neighbours(np.zeros((2, 4)), np.zeros((3, 5))), "same size per row"),
+    (lambda: latent.nearest_neighbours(np.zeros((2, 4)), np.zeros((3, 4)), k=4), r"k in \[1, 3\]"),
+    (lambda: latent.vector_arithmetic([]), "at least one plus group"),
+    (lambda: latent.reconstruct(DCGAN(latent_dim=8, filters=4), np.zeros((1, 28, 28, 1))),
+     "with an encoder .* received a DCGAN"),
+])
+def test_bad_latent_input_is_refused(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_reconstructions_and_paths_between_real_samples_of_a_bigan():
+    gan = BiGAN(networks.mixture_generator(units=8, depth=1), encoder=networks.encoder(units=8, depth=1))
+    x = np.array([[1.0, 0.0], [0.0, 1.0]], "float32")
+    assert latent.reconstruct(gan, x).shape == (2, 2)
+    path = latent.interpolate_samples(gan, x[0], x[1], steps=4)
+    np.testing.assert_allclose(path[[0, -1]], latent.reconstruct(gan, x), rtol=1e-5, atol=1e-6)
