@@ -90,8 +90,8 @@ def test_mixture_exports_reproduce_their_recorded_mode_coverage(mixture, serve):
     assert arrays["0/samples"].shape == (2500, 2)
     means, stddev = data.get_mixture(mixture)
     metrics = evaluation.mode_coverage(arrays["0/samples"], means, stddev)
-    # Another draw of 2,500 points: the share within about 4 standard errors, the modes exact
-    # or one fewer (a mode with a handful of points may be missed by a draw).
+    # Another draw of 2,500 points: the share within about 4 standard errors, the modes within
+    # one (a mode that gets a handful of points may be hit or missed by a draw).
     assert metrics["high_quality"] == pytest.approx(info["metrics"]["high_quality"], abs=0.04)
-    assert info["metrics"]["modes"] - 1 <= metrics["modes"] <= info["metrics"]["modes"]
+    assert abs(metrics["modes"] - info["metrics"]["modes"]) <= 1
     assert metrics["reverse_kl"] == pytest.approx(info["metrics"]["reverse_kl"], abs=0.05)
