@@ -113,7 +113,15 @@ def serving_functions(model):
         return {**outputs(model.sample(z)), "z": z}
 
     count = tf.TensorSpec([], tf.int32, name="num_samples")
-    return {"serving_default": (serve, [latent]), "generate": (generate, [count, seed])}
+    functions = {"serving_default": (serve, [latent]), "generate": (generate, [count, seed])}
+    if getattr(model, "encoder", None) is not None:  # ALI / BiGAN: data -> codes as well
+        shape = [None, *model.generator.outputs[0].shape[1:]]
+
+        def encode(samples):
+            return {"codes": model.encode(samples)}
+
+        functions["encode"] = (encode, [tf.TensorSpec(shape, tf.float32, name="samples")])
+    return functions
 
 
 def write_saved_model(model, directory):
@@ -129,6 +137,8 @@ def write_saved_model(model, directory):
     module = tf.Module()
     # The tf.Variables behind the Keras variables: what the functions capture.
     module.generator_variables = [weight.value for weight in model.sampling_generator.weights]
+    if getattr(model, "encoder", None) is not None:
+        module.encoder_variables = [weight.value for weight in model.encoder.weights]
     signatures = {}
     for name, (function, signature) in serving_functions(model).items():
         traced = tf.function(function, input_signature=signature, autograph=False)
@@ -153,6 +163,7 @@ def build_metadata(model, metadata=None):
         "signatures": {
             "serving_default": ["z", "label"] if model.conditional else ["z"],
             "generate": ["label", "seed"] if model.conditional else ["num_samples", "seed"],
+            **({"encode": ["samples"]} if getattr(model, "encoder", None) is not None else {}),
         },
         "outputs": ["samples", "images"] if len(shape) == 3 else ["samples"],
     }

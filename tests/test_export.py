@@ -114,6 +114,27 @@ def test_toy_export_generate_is_stratified_and_deterministic(tmp_path, serve):
                                atol=1e-5)
 
 
+def test_an_ali_export_also_encodes(tmp_path, serve):
+    from keras_gans import networks
+    from keras_gans.models import BiGAN
+
+    model = BiGAN(networks.dcgan_generator(8, filters=4),
+                  networks.joint_discriminator((28, 28, 1), 8, filters=4),
+                  networks.encoder((28, 28, 1), 8, filters=4))
+    model = trained(model)
+    path = model.export_generator(str(tmp_path / "ali_mnist"), {"dataset": "mnist"})
+    images = np.random.default_rng(0).uniform(-1, 1, (3, 28, 28, 1)).astype("float32")
+    report, arrays = serve(path, [
+        {"signature": "encode", "inputs": {"samples": images.tolist()}},
+        {"signature": "generate", "inputs": {"num_samples": 2, "seed": 1}},
+    ])
+    assert set(report["signatures"]) == {"serving_default", "generate", "encode"}
+    np.testing.assert_allclose(arrays["0/codes"], model.encode(images), atol=1e-5)
+    assert arrays["1/samples"].shape == (2, 28, 28, 1)
+    with open(os.path.join(path, "assets.extra", "model.json"), encoding="utf-8") as file:
+        assert json.load(file)["signatures"]["encode"] == ["samples"]
+
+
 def test_saved_model_cli_show_and_run(cdcgan_export, tmp_path):
     _, _, path = cdcgan_export
     shown = subprocess.run(["saved_model_cli", "show", "--all", "--dir", path],
