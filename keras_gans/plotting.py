@@ -276,6 +276,40 @@ def image_grid(images, rows=None, path=None, row_labels=None, title=None):
     return figure
 
 
+def plot_discriminator_features(discriminator, images, channels=(0, 1, 2, 3), layer=None,
+                                path=None):
+    """Each image beside the guided-backpropagation maps of some of D's features.
+
+    One row per image: the image, then for each feature in ``channels`` the
+    positive part of its guided gradient, normalized per map (Radford et
+    al. 2015, fig. 5; :func:`keras_gans.features.guided_backpropagation`).
+
+    Returns:
+        The ``matplotlib.figure.Figure``.
+    """
+    from keras_gans import features
+
+    images = np.asarray(images, dtype="float32")
+    maps = [features.guided_backpropagation(discriminator, images, layer, channel)
+            for channel in channels]
+    figure = new_figure((0.9 * (1 + len(channels)), 0.9 * len(images)))
+    for row, image in enumerate(images):
+        panels = [(image + 1.0) / 2.0] + [np.maximum(m[row], 0) / (m[row].max() + 1e-12)
+                                          for m in maps]
+        for column, panel in enumerate(panels):
+            axes = figure.add_subplot(len(images), len(panels), row * len(panels) + column + 1)
+            axes.imshow(panel.mean(axis=-1), cmap="gray" if column == 0 else "inferno",
+                        vmin=0, vmax=1)
+            axes.set_xticks([])
+            axes.set_yticks([])
+            if row == 0:
+                axes.set_title("image" if column == 0 else f"feature {channels[column - 1]}",
+                               fontsize=7)
+    if path:
+        figure.savefig(path, dpi=100, bbox_inches="tight")
+    return figure
+
+
 def plot_tuning_trials(trials, objective="score", path=None, defaults=None):
     """The trials of a learning-rate search: D's vs G's learning rate, coloured by score.
 

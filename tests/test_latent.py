@@ -69,3 +69,35 @@ def test_reconstructions_and_paths_between_real_samples_of_a_bigan():
     assert latent.reconstruct(gan, x).shape == (2, 2)
     path = latent.interpolate_samples(gan, x[0], x[1], steps=4)
     np.testing.assert_allclose(path[[0, -1]], latent.reconstruct(gan, x), rtol=1e-5, atol=1e-6)
+
+
+def test_guided_backpropagation_matches_the_hand_computed_guided_gradient():
+    import keras
+
+    from keras_gans import features
+
+    rng = np.random.default_rng(3)
+    inputs = keras.Input((3,))
+    hidden = keras.layers.Dense(4)(inputs)
+    feature = keras.layers.Dense(2)(keras.layers.ReLU(name="relu")(hidden))
+    network = keras.Model(inputs, keras.layers.ReLU(name="features")(feature))
+    x = rng.normal(size=(5, 3)).astype("float32")
+    (w1, b1), (w2, b2) = (layer.get_weights() for layer in network.layers if layer.weights)
+    guided = features.guided_backpropagation(network, x, layer="features", channel=1)
+    h = x @ w1 + b1
+    f = (np.maximum(h, 0) @ w2 + b2)[:, 1]
+    upstream = np.where(f > 0, 1.0, 0.0)[:, None] / 1.0  # d mean(feature 1) / d feature, guided
+    g_relu = upstream * w2[:, 1][None, :]
+    g_h = g_relu * (h > 0) * (g_relu > 0)
+    np.testing.assert_allclose(guided, g_h @ w1.T, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match=r"channel in \[0, 2\), received 5"):
+        features.guided_backpropagation(network, x, layer="features", channel=5)
+
+
+def test_the_feature_plot_has_an_image_and_a_map_per_feature():
+    from keras_gans import plotting
+
+    figure = plotting.plot_discriminator_features(networks.dcgan_discriminator(filters=4),
+                                                  np.zeros((2, 28, 28, 1), "float32"), channels=(0, 3))
+    assert len(figure.axes) == 2 * 3
+    assert [axes.get_title() for axes in figure.axes[:3]] == ["image", "feature 0", "feature 3"]
