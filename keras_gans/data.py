@@ -210,3 +210,49 @@ def load_images(
     return dataset.map(to_model_input, num_parallel_calls=tf.data.AUTOTUNE).prefetch(
         tf.data.AUTOTUNE
     )
+
+
+def semi_supervised_images(name="mnist", labels_per_class=10, batch_size=64, num_train=8000,
+                           seed=0, data_dir=None, download=False):
+    """Batches for the semi-supervised GAN: half unlabelled, half labelled images.
+
+    The first ``num_train`` training images of ``name`` are split, with
+    ``seed``, into ``labels_per_class`` labelled images of each class and the
+    rest, unlabelled. Every batch holds ``batch_size`` unlabelled images
+    (label -1) followed by ``batch_size`` labelled ones (the small labelled
+    set repeated and reshuffled), as in the training of Salimans et al.
+    (2016, sec. 5), where each step draws a labelled and an unlabelled
+    minibatch. An endless stream.
+
+    Returns:
+        ``(dataset, labelled_indices)``: the stream of ``(images (2m, H, W, C),
+        labels (2m,))`` and the indices of the labelled images among the
+        ``num_train``.
+    """
+    import numpy as np
+
+    _check_batch_size(batch_size)
+    if not isinstance(labels_per_class, int) or labels_per_class < 1:
+        raise ValueError(f"Expected labels_per_class to be a positive integer, received "
+                         f"{labels_per_class!r}.")
+    batches = load_images(name, f"train[:{num_train}]", 1000, shuffle=False, drop_remainder=False,
+                          data_dir=data_dir, download=download)
+    images, labels = (np.concatenate(part) for part in zip(*((x.numpy(), y.numpy())
+                                                             for x, y in batches)))
+    order = np.random.default_rng(seed).permutation(len(labels))
+    labelled = np.concatenate([order[labels[order] == k][:labels_per_class]
+                               for k in range(len(IMAGE_DATASETS[name]["labels"]))])
+    if len(labelled) < labels_per_class * len(IMAGE_DATASETS[name]["labels"]):
+        raise ValueError(f"Expected at least {labels_per_class} images of each class in "
+                         f"train[:{num_train}], received fewer.")
+    unlabelled = np.setdiff1d(np.arange(len(labels)), labelled)
+
+    def stream(indices, keep_labels, stream_seed):
+        part = tf.data.Dataset.from_tensor_slices(
+            (images[indices], labels[indices] if keep_labels else np.full(len(indices), -1, "int32")))
+        return part.shuffle(len(indices), seed=stream_seed, reshuffle_each_iteration=True).repeat() \
+            .batch(batch_size, drop_remainder=True)
+
+    both = tf.data.Dataset.zip(stream(unlabelled, False, seed), stream(labelled, True, seed + 1))
+    dataset = both.map(lambda u, l: (tf.concat([u[0], l[0]], 0), tf.concat([u[1], l[1]], 0)))
+    return dataset.prefetch(tf.data.AUTOTUNE), labelled

@@ -121,6 +121,13 @@ def serving_functions(model):
             return {"codes": model.encode(samples)}
 
         functions["encode"] = (encode, [tf.TensorSpec(shape, tf.float32, name="samples")])
+    if hasattr(model, "classify"):  # the semi-supervised GAN's classifier
+        shape = [None, *model.generator.outputs[0].shape[1:]]
+
+        def classify(images):
+            return {"probabilities": model.classify(images)}
+
+        functions["classify"] = (classify, [tf.TensorSpec(shape, tf.float32, name="images")])
     return functions
 
 
@@ -137,6 +144,8 @@ def write_saved_model(model, directory):
     module = tf.Module()
     # The tf.Variables behind the Keras variables: what the functions capture.
     module.generator_variables = [weight.value for weight in model.sampling_generator.weights]
+    if hasattr(model, "classify"):
+        module.classifier_variables = [weight.value for weight in model.discriminator.weights]
     if getattr(model, "encoder", None) is not None:
         module.encoder_variables = [weight.value for weight in model.encoder.weights]
     signatures = {}
@@ -164,6 +173,7 @@ def build_metadata(model, metadata=None):
             "serving_default": ["z", "label"] if model.conditional else ["z"],
             "generate": ["label", "seed"] if model.conditional else ["num_samples", "seed"],
             **({"encode": ["samples"]} if getattr(model, "encoder", None) is not None else {}),
+            **({"classify": ["images"]} if hasattr(model, "classify") else {}),
         },
         "outputs": ["samples", "images"] if len(shape) == 3 else ["samples"],
     }

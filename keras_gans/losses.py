@@ -120,7 +120,7 @@ def ebgan_discriminator_loss(real_energy, fake_energy, margin):
 
     Example:
 
-    >>> float(ebgan_discriminator_loss([[0.1]], [[0.3]], margin=1.0)[0])  # 0.1 + (1 - 0.3)
+    >>> round(float(ebgan_discriminator_loss([[0.1]], [[0.3]], margin=1.0)[0]), 6)  # 0.1 + 0.7
     0.8
     """
     real = tf.reduce_mean(_per_example(real_energy), axis=1)
@@ -153,6 +153,39 @@ def pulling_away_term(embeddings):
     cosines = tf.square(tf.matmul(unit, unit, transpose_b=True))
     count = tf.cast(tf.shape(codes)[0], tf.float32)
     return (tf.reduce_sum(cosines) - tf.linalg.trace(cosines)) / (count * (count - 1.0))
+
+
+def semi_supervised_real_loss(class_logits, labels):
+    """The semi-supervised discriminator's loss on real samples (Salimans et al. 2016, sec. 5).
+
+    D has K class logits ``l(x)`` and a fake class whose logit is fixed at 0,
+    so ``D(x) = Z / (Z + 1)`` with ``Z = sum_k exp(l_k(x))``: its real/fake
+    logit is ``logsumexp(l)``. Per example: the supervised cross-entropy
+    ``-log p(y | x, real)`` (softmax over the K classes) where the label is
+    known (``labels >= 0``), and the unsupervised ``-log D(x) =
+    softplus(-logsumexp(l))`` where it is not (``labels == -1``).
+
+    Example:
+
+    >>> import numpy as np
+    >>> logits = np.log([[1.0, 3.0]])  # p(class 1 | real) = 3/4, Z = 4
+    >>> round(float(semi_supervised_real_loss(logits, [1])[0]), 4)  # -log 3/4
+    0.2877
+    >>> round(float(semi_supervised_real_loss(logits, [-1])[0]), 4)  # -log 4/5
+    0.2231
+    """
+    logits = tf.cast(class_logits, tf.float32)
+    labels = tf.cast(labels, tf.int32)
+    known = labels >= 0
+    supervised = tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=tf.maximum(labels, 0), logits=logits)
+    unsupervised = tf.nn.softplus(-tf.reduce_logsumexp(logits, axis=-1))
+    return tf.where(known, supervised, unsupervised)
+
+
+def semi_supervised_fake_loss(class_logits):
+    """``-log(1 - D(G(z))) = softplus(logsumexp(l))`` per generated sample (Salimans et al. 2016, sec. 5)."""
+    return tf.nn.softplus(tf.reduce_logsumexp(tf.cast(class_logits, tf.float32), axis=-1))
 
 
 GENERATOR_LOSSES = {

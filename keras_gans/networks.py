@@ -214,7 +214,7 @@ def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), filters=64, num_cla
 
 
 def dcgan_discriminator(image_shape=(28, 28, 1), filters=64, normalization="batch",
-                        num_classes=None, dense_units=None, name="discriminator"):
+                        num_classes=None, dense_units=None, num_logits=1, name="discriminator"):
     """A DCGAN discriminator / critic returning one unbounded score per image.
 
     Two stride-2 convolutions (no pooling) with LeakyReLU(0.2), normalization
@@ -227,7 +227,8 @@ def dcgan_discriminator(image_shape=(28, 28, 1), filters=64, normalization="batc
     matching's default) is then its output.
 
     With ``num_classes`` it is conditional: inputs ``[image, label]``, the label
-    embedded as an extra ``H x W`` input channel.
+    embedded as an extra ``H x W`` input channel. ``num_logits`` > 1 makes it
+    a classifier (the semi-supervised GAN's K class logits).
 
     Example:
 
@@ -252,7 +253,8 @@ def dcgan_discriminator(image_shape=(28, 28, 1), filters=64, normalization="batc
     else:
         x = keras.layers.Dense(_positive_int("dense_units", dense_units))(keras.layers.Flatten()(x))
         x = keras.layers.LeakyReLU(0.2, name="features")(_normalization(normalization)(x))
-    x = keras.layers.Dense(1, name="logit", dtype=OUTPUT_DTYPE)(x)
+    x = keras.layers.Dense(_positive_int("num_logits", num_logits), name="logit",
+                           dtype=OUTPUT_DTYPE)(x)
     return keras.Model(inputs if num_classes is not None else image, x, name=name)
 
 

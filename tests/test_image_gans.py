@@ -197,7 +197,7 @@ def test_unconditional_models_reject_bad_images_before_training(x, y, message):
 
 
 @pytest.mark.parametrize("labels, message", [
-    (None, "conditional: expected labels"),
+    (None, "needs labels: expected labels"),
     (np.full(8, 10, "int32"), r"labels in \[0, 10\), received labels in \[10, 10\]"),
     (np.full(8, -1, "int32"), r"received labels in \[-1, -1\]"),
     (np.zeros(8, "float32"), "integer class labels, received dtype float32"),

@@ -74,6 +74,8 @@ class GAN(keras.Model):
     metric_names = ("d_loss", "g_loss")
     #: Conditional variants need labels with every batch (``fit(x, y)``).
     conditional = False
+    #: Variants whose D needs labels although G does not (the semi-supervised GAN).
+    needs_labels = False
     #: Value range that real IMAGES (rank-4 samples) must lie in: the tanh range.
     image_range = (-1.0, 1.0)
     #: Whether D is trained with the logistic (cross-entropy) loss on logits,
@@ -747,9 +749,9 @@ class GAN(keras.Model):
                 f"output), received dtype {dtype.name}. Scale images to [-1, 1] first, "
                 "e.g. with keras_gans.data.load_images."
             )
-        if self.conditional and not has_labels:
+        if (self.conditional or self.needs_labels) and not has_labels:
             raise ValueError(
-                f"{type(self).__name__} is conditional: expected labels with the samples "
+                f"{type(self).__name__} needs labels: expected labels with the samples "
                 "(fit(images, labels) or a dataset of (images, labels)), received samples only."
             )
         try:
@@ -779,7 +781,7 @@ class GAN(keras.Model):
                     f"range), received values in [{smallest:g}, {largest:g}]. Scale them, e.g. "
                     "with keras_gans.data.scale_images (uint8 -> [-1, 1])."
                 )
-        if self.conditional:
+        if self.conditional or self.needs_labels:
             self.check_labels(labels)
         return count
 

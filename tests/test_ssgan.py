@@ -1,0 +1,101 @@
+"""The semi-supervised GAN of Salimans et al. (2016, sec. 5)."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from keras_gans import data, losses
+from keras_gans.models import SemiSupervisedGAN
+
+
+def _softmax(logits):
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def test_the_k_plus_1_losses_against_their_formulas():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(6, 4))
+    labels = np.array([2, -1, 0, -1, 3, 1])
+    z = np.exp(logits).sum(axis=1)  # D(x) = Z / (Z + 1): the fake class's logit is 0
+    expected = np.where(labels >= 0, -np.log(_softmax(logits)[np.arange(6), np.maximum(labels, 0)]),
+                        -np.log(z / (z + 1)))
+    np.testing.assert_allclose(losses.semi_supervised_real_loss(logits, labels), expected, rtol=1e-5)
+    np.testing.assert_allclose(losses.semi_supervised_fake_loss(logits), -np.log(1 / (z + 1)),
+                               rtol=1e-5)
+
+
+def _tiny(**options):
+    return SemiSupervisedGAN(num_classes=10, latent_dim=8, filters=4, **options)
+
+
+def _batch():
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
+    labels = np.concatenate([np.full(8, -1), rng.integers(0, 10, 8)]).astype("int32")
+    return images, labels
+
+
+def test_ssgan_trains_classifies_and_round_trips(tmp_path):
+    gan = _tiny()
+    gan.compile()
+    images, labels = _batch()
+    gan.fit(images, labels, batch_size=16, epochs=2, verbose=0)
+    probabilities = gan.classify(images[:3]).numpy()
+    assert probabilities.shape == (3, 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    assert [t.name for t in gan.techniques] == ["feature_matching"]  # the paper's G
+    gan.save(tmp_path / "ssgan.keras")
+    restored = keras.models.load_model(tmp_path / "ssgan.keras")
+    np.testing.assert_allclose(restored.classify(images[:3]), probabilities, atol=1e-6)
+    restored.fit(images, labels, batch_size=16, verbose=0)
+    assert restored.steps_trained == 3
+
+
+def test_the_supervised_term_moves_the_classifier_toward_the_labels():
+    gan = _tiny(feature_matching=0.0, feature_matching_only=False)
+    gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    rng = np.random.default_rng(1)
+    images = rng.uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
+    labels = np.concatenate([np.full(8, -1), np.arange(8) % 10]).astype("int32")
+    before = gan.classify(images[8:]).numpy()[np.arange(8), labels[8:]].mean()
+    gan.fit(images, labels, batch_size=16, epochs=30, verbose=0)
+    after = gan.classify(images[8:]).numpy()[np.arange(8), labels[8:]].mean()
+    assert after > max(0.25, 2 * before)  # from chance (0.1); without the supervised term it stays there
+
+
+@pytest.mark.parametrize("labels, message", [
+    (None, "needs labels"),
+    (np.full(16, 10, "int32"), r"in \[0, 10\) or -1 \(unlabelled\), received int32 labels in \[10, 10\]"),
+    (np.full(16, -2, "int32"), r"received int32 labels in \[-2, -2\]"),
+])
+def test_bad_labels_are_refused_before_training(labels, message):
+    gan = _tiny()
+    gan.compile()
+    with pytest.raises(ValueError, match=message):
+        gan.fit(_batch()[0], labels, batch_size=16, verbose=0)
+    assert gan.steps_trained == 0
+
+
+def test_the_semi_supervised_stream_is_half_labelled_from_a_fixed_labelled_set():
+    with tfds.testing.mock_data(num_examples=300):
+        stream, labelled = data.semi_supervised_images("mnist", labels_per_class=2, batch_size=8,
+                                                       num_train=300, seed=0)
+        batches = list(stream.take(6))
+    assert len(labelled) == 20
+    for images, labels in batches:
+        assert images.shape == (16, 28, 28, 1)
+        assert np.all(labels[:8] == -1) and np.all(labels[8:] >= 0)
+
+
+def test_the_classifier_exports_with_a_classify_signature(tmp_path, serve):
+    gan = _tiny()
+    gan.compile()
+    images, labels = _batch()
+    gan.fit(images, labels, batch_size=16, verbose=0)
+    path = gan.export_generator(str(tmp_path / "ssgan_mnist"), {"dataset": "mnist"})
+    report, arrays = serve(path, [{"signature": "classify", "inputs": {"images": images[:4].tolist()}}])
+    assert "classify" in report["signatures"]
+    np.testing.assert_allclose(arrays["0/probabilities"], gan.classify(images[:4]), atol=1e-5)
