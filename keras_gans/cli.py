@@ -130,7 +130,7 @@ def build_parser():
                          help="trials to run (random, bayesian; default 10)")
         sub.add_argument("--objective", default=None,
                          choices=("w1", "fcd", "conditional_accuracy", "classifier_score",
-                                  "reverse_kl"),
+                                  "reverse_kl", "error"),
                          help="quality to optimize (default: w1 for the toy, reverse_kl for "
                          "the 2-D mixtures, conditional_accuracy for cdcgan, else fcd)")
         sub.add_argument("--learning-rate-range", nargs=2, type=_positive_float,
@@ -182,7 +182,11 @@ def _add_run_arguments(sub, variant, steps_help="generator steps in total"):
                      f"instead of the recipe: {variant.recipe.describe()}")
     sub.add_argument("--seed", type=int, default=None,
                      help="random seed; with it a CPU run is reproducible: same weights, same digest")
-    if variant.data == "images":
+    if variant.data == "semi_supervised":
+        sub.add_argument("--labels-per-class", type=_positive_int, default=10,
+                         help="labelled training images per class; the rest of the first 8,000 "
+                         "train images are unlabelled (default 10: 100 labelled digits)")
+    if variant.data in ("images", "semi_supervised"):
         sub.add_argument("--dataset", choices=sorted(IMAGE_DATASETS), default="mnist",
                          help="TFDS data set, read from $TFDS_DATA_DIR (default mnist)")
         sub.add_argument("--download", action="store_true",
@@ -250,6 +254,10 @@ def _load_data(args, variant):
                                 seed=args.seed, download=args.download)
     if variant.data == "mixture_2d":
         return data.gaussian_mixture_2d(args.dataset, minibatch_size(args, variant), seed=args.seed)
+    if variant.data == "semi_supervised":
+        return data.semi_supervised_images(args.dataset, args.labels_per_class,
+                                           minibatch_size(args, variant), seed=args.seed or 0,
+                                           download=args.download)[0]
     return data.gaussian_1d(batch_size=minibatch_size(args, variant), seed=args.seed)
 
 
@@ -427,7 +435,9 @@ def train(args):
                                      label_names=IMAGE_DATASETS[args.dataset]["labels"]),
                 keras.callbacks.TensorBoard(os.path.join(output, "logs")),
             ]
-        if os.path.exists(evaluation.classifier_path(args.dataset)):
+        if variant.data == "semi_supervised":  # the quality of D as a classifier
+            fit_callbacks.append(callbacks.ClassificationError(args.dataset))
+        elif os.path.exists(evaluation.classifier_path(args.dataset)):
             # On every worker: callbacks that decide (e.g. EarlyStopping) must see the same logs.
             quality = callbacks.ImageQualityMetrics(
                 evaluation.ImageEvaluator(args.dataset), num_samples=args.eval_samples,
@@ -580,7 +590,7 @@ def tune(args):
                                "hyperparameters": best.hyperparameters.values}}
         if variant.datasets:
             metadata["dataset"] = args.dataset
-        if variant.data == "images":
+        if variant.datasets is IMAGE_DATASETS:
             metadata["label_names"] = list(IMAGE_DATASETS[args.dataset]["labels"])
         summary["export"] = model.export_generator(args.export_dir, metadata)
     return summary

@@ -23,6 +23,7 @@ import keras_tuner
 
 from keras_gans import callbacks as gan_callbacks
 from keras_gans import techniques
+from keras_gans.data import IMAGE_DATASETS
 from keras_gans.variants import VARIANTS
 
 #: Objectives by short name: the log key a callback writes, and its direction.
@@ -32,6 +33,7 @@ OBJECTIVES = {
     "conditional_accuracy": keras_tuner.Objective("val_conditional_accuracy", direction="max"),
     "classifier_score": keras_tuner.Objective("val_classifier_score", direction="max"),
     "reverse_kl": keras_tuner.Objective("reverse_kl", direction="min"),
+    "error": keras_tuner.Objective("val_error", direction="min"),
 }
 TUNERS = {
     "random": keras_tuner.RandomSearch,
@@ -48,6 +50,8 @@ def default_objective(variant):
         return "w1"
     if variant.data == "mixture_2d":
         return "reverse_kl"
+    if variant.data == "semi_supervised":
+        return "error"
     return "conditional_accuracy" if variant.conditional else "fcd"
 
 
@@ -130,7 +134,7 @@ class GANHyperModel(keras_tuner.HyperModel):
                 f"Expected learning_rates (low, high) with 0 < low < high, received {learning_rates!r}."
             )
         self.options = {**(options or {}), **self.variant.data_options(
-            dataset if self.variant.data == "images" else None)}
+            dataset if self.variant.datasets is IMAGE_DATASETS else None)}
         self.learning_rates = (float(low), float(high))
         self.tune_beta_1 = tune_beta_1
         self.tune_discriminator_steps = tune_discriminator_steps
@@ -191,6 +195,8 @@ class GANHyperModel(keras_tuner.HyperModel):
             return gan_callbacks.Gaussian1DMetrics()
         if self.variant.data == "mixture_2d":
             return gan_callbacks.ModeCoverageMetrics(self.dataset)
+        if self.variant.data == "semi_supervised":
+            return gan_callbacks.ClassificationError(self.dataset)
         if self._evaluator is None:  # loaded once, shared by every trial
             from keras_gans.evaluation import ImageEvaluator
 

@@ -22,7 +22,7 @@ import dataclasses
 from keras_gans import networks
 from keras_gans.data import IMAGE_DATASETS, MIXTURES
 from keras_gans.models import (
-    DCGAN, EBGAN, WGAN, WGANGP, BiGAN, ConditionalDCGAN, Toy1DGAN, UnrolledGAN,
+    DCGAN, EBGAN, WGAN, WGANGP, BiGAN, ConditionalDCGAN, SemiSupervisedGAN, Toy1DGAN, UnrolledGAN,
 )
 from keras_gans.models.vanilla import ARCHITECTURES, VanillaGAN, build_mnist
 
@@ -139,15 +139,16 @@ class Variant:
     @property
     def datasets(self):
         """The data sets ``--dataset`` chooses from (none for the 1-D toy)."""
-        return {"images": IMAGE_DATASETS, "mixture_2d": MIXTURES}.get(self.data, {})
+        return {"images": IMAGE_DATASETS, "semi_supervised": IMAGE_DATASETS,
+                "mixture_2d": MIXTURES}.get(self.data, {})
 
     def data_options(self, dataset):
         """The ``build`` arguments that ``dataset`` fixes: image shape, number of classes."""
-        if self.data != "images":
+        if self.data not in ("images", "semi_supervised"):
             return {}
         spec = IMAGE_DATASETS[dataset]
         options = {"image_shape": spec["shape"]}
-        if self.conditional:
+        if self.conditional or self.data == "semi_supervised":
             options["num_classes"] = len(spec["labels"])
         return options
 
@@ -360,6 +361,11 @@ VARIANTS = {
                 dict(type=int, help="width of the autoencoder's code (default 64)"))),
         steps=3000, model_class=EBGAN,
     ),
+    "ssgan": Variant(
+        name="ssgan", summary="semi-supervised GAN (Salimans et al. 2016, sec. 5): a K+1-way D",
+        build=SemiSupervisedGAN, model_class=SemiSupervisedGAN, data="semi_supervised",
+        batch_size=64, steps=3000, epochs=10, steps_per_execution=10,
+        options=(LATENT_DIM, FILTERS, DISCRIMINATOR_DENSE_UNITS, DISCRIMINATOR_STEPS)),
     "mixture_gan": _mixture_variant(
         "mixture_gan", "GAN on a 2-D mixture, ring or grid (PacGAN's networks and settings)",
         VanillaGAN, (GENERATOR_LOSS, DISCRIMINATOR_STEPS, REUSE_REAL_BATCH)),
@@ -410,7 +416,7 @@ def name_of(model):
     classes = {
         Toy1DGAN: "toy1d", VanillaGAN: "vanilla", DCGAN: "dcgan", ConditionalDCGAN: "cdcgan",
         WGAN: "wgan", WGANGP: "wgan_gp", UnrolledGAN: "mixture_unrolled", BiGAN: "mixture_bigan",
-        EBGAN: "ebgan",
+        EBGAN: "ebgan", SemiSupervisedGAN: "ssgan",
     }
     if len(model.generator.outputs[0].shape) == 2 and type(model) in (VanillaGAN, WGANGP):
         return {VanillaGAN: "mixture_gan", WGANGP: "mixture_wgan_gp"}[type(model)]

@@ -99,3 +99,21 @@ def test_the_classifier_exports_with_a_classify_signature(tmp_path, serve):
     report, arrays = serve(path, [{"signature": "classify", "inputs": {"images": images[:4].tolist()}}])
     assert "classify" in report["signatures"]
     np.testing.assert_allclose(arrays["0/probabilities"], gan.classify(images[:4]), atol=1e-5)
+
+
+def test_ssgan_trains_from_the_cli_with_its_test_error(tmp_path, capsys):
+    import json
+
+    from keras_gans import cli
+
+    with tfds.testing.mock_data(num_examples=300):
+        assert cli.main(["train", "ssgan", "--labels-per-class", "2", "--steps", "4", "--epochs", "2",
+                         "--batch-size", "8", "--filters", "4", "--latent-dim", "8", "--seed", "0",
+                         "--steps-per-execution", "2", "--output", str(tmp_path / "run"),
+                         "--export-dir", str(tmp_path / "export"), "--verbose", "0"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["variant"] == "ssgan" and summary["steps"] == 4
+    assert 0.0 <= summary["metrics"]["val_error"] <= 1.0
+    with open(tmp_path / "export" / "1" / "assets.extra" / "model.json", encoding="utf-8") as file:
+        info = json.load(file)
+    assert info["signatures"]["classify"] == ["images"] and len(info["label_names"]) == 10
