@@ -44,8 +44,8 @@ ENTRIES = {
     "wgan_mnist": ("wgan", "mnist", {}),
     "wgan_gp_mnist": ("wgan_gp", "mnist", {}),
     # The best method of bench/mode_collapse.py on each 2-D mixture.
-    "mixture_ring": (mode_collapse.BEST, "ring", {}),
-    "mixture_grid": (mode_collapse.BEST, "grid", {}),
+    "mixture_ring": (mode_collapse.BEST["ring"], "ring", {}),
+    "mixture_grid": (mode_collapse.BEST["grid"], "grid", {}),
 }
 
 

@@ -50,6 +50,7 @@ def serve(tmp_path):
     return run
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     """With pytest-xdist (``-n 2``): the tests that share the 1-vs-2-replica report
     run on one worker, so its module-scoped fixture is computed once."""

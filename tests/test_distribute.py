@@ -202,13 +202,18 @@ SETUPS = sorted(VARIANTS) + sorted(WITH_TECHNIQUES)
 def _small(name):
     name, options = WITH_TECHNIQUES.get(name, (name, {}))
     options = dict(options)
-    if name != "toy1d":
+    if name.startswith("mixture"):
+        options.update(generator_units=8, generator_depth=1, discriminator_units=8,
+                       discriminator_depth=1)
+    elif name != "toy1d":
         options.update(latent_dim=8, image_shape=(8, 8, 1))
-    if name in ("dcgan", "cdcgan", "wgan", "wgan_gp"):
+    if name in ("dcgan", "cdcgan", "wgan", "wgan_gp", "ebgan", "ssgan"):
         options["filters"] = 4
-    if name == "cdcgan":
+    if name == "ebgan":
+        options["embedding_units"] = 8
+    if name in ("cdcgan", "ssgan"):
         options["num_classes"] = 3
-    if name in ("wgan", "wgan_gp"):
+    if name in ("wgan", "wgan_gp", "mixture_wgan_gp"):
         options["discriminator_steps"] = 1  # a 5x smaller graph to compile; same ops
     return VARIANTS[name].build(**options)
 
@@ -217,7 +222,11 @@ def _data(name):
     rng = np.random.default_rng(0)
     if name == "toy1d":
         return rng.normal(4, 0.5, (16, 1)).astype("float32"), None
+    if name.startswith("mixture"):
+        return rng.normal(0, 1, (16, 2)).astype("float32"), None
     images = rng.uniform(-1, 1, (16, 8, 8, 1)).astype("float32")
+    if name == "ssgan":  # half unlabelled
+        return images, np.concatenate([np.full(8, -1), rng.integers(0, 3, 8)]).astype("int32")
     return images, (rng.integers(0, 3, 16) if name == "cdcgan" else None)
 
 

@@ -51,9 +51,9 @@ def test_batch_norm_discriminators_see_real_and_fake_in_separate_batches(build):
     calls = []
     original = gan.D
 
-    def counting_d(samples, labels=None, training=True):
+    def counting_d(samples, labels=None, training=True, network=None):
         calls.append(int(samples.shape[0]))
-        return original(samples, labels, training)
+        return original(samples, labels, training, network)
 
     gan.D = counting_d
     batch = tf.constant(_images(4))
