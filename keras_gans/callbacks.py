@@ -248,10 +248,7 @@ class ClassificationError(keras.callbacks.Callback):
         from keras_gans import data
 
         if self._data is None:  # read once
-            batches = data.load_images(self.dataset, self.split, 500, shuffle=False,
-                                       drop_remainder=False, data_dir=self.data_dir)
-            images, labels = zip(*((x.numpy(), y.numpy()) for x, y in batches))
-            self._data = np.concatenate(images), np.concatenate(labels)
+            self._data = data.load_arrays(self.dataset, self.split, self.data_dir)
         images, labels = self._data
         predicted = np.concatenate([np.argmax(self.model.classify(images[i : i + 500]), axis=-1)
                                     for i in range(0, len(images), 500)])

@@ -586,12 +586,9 @@ def tune(args):
                "directory": project, "trials": trials}
     if args.export_dir:
         model = tuner.get_best_models(1)[0]
-        metadata = {"tuning": {"objective": objective, "score": best.score,
-                               "hyperparameters": best.hyperparameters.values}}
-        if variant.datasets:
-            metadata["dataset"] = args.dataset
-        if variant.datasets is IMAGE_DATASETS:
-            metadata["label_names"] = list(IMAGE_DATASETS[args.dataset]["labels"])
+        metadata = export_metadata({"dataset": args.dataset} if variant.datasets else {})
+        metadata["tuning"] = {"objective": objective, "score": best.score,
+                              "hyperparameters": best.hyperparameters.values}
         summary["export"] = model.export_generator(args.export_dir, metadata)
     return summary
 

@@ -212,6 +212,19 @@ def load_images(
     )
 
 
+def load_arrays(name="mnist", split="test", data_dir=None, download=False):
+    """A whole split of an image data set in memory: ``(images, labels)`` NumPy arrays.
+
+    Images in [-1, 1] as :func:`load_images` gives them, in the split's order.
+    """
+    import numpy as np
+
+    batches = load_images(name, split, 1000, shuffle=False, drop_remainder=False,
+                          data_dir=data_dir, download=download)
+    images, labels = zip(*((x.numpy(), y.numpy()) for x, y in batches))
+    return np.concatenate(images), np.concatenate(labels)
+
+
 def semi_supervised_images(name="mnist", labels_per_class=10, batch_size=64, num_train=8000,
                            seed=0, data_dir=None, download=False):
     """Batches for the semi-supervised GAN: half unlabelled, half labelled images.
@@ -235,10 +248,7 @@ def semi_supervised_images(name="mnist", labels_per_class=10, batch_size=64, num
     if not isinstance(labels_per_class, int) or labels_per_class < 1:
         raise ValueError(f"Expected labels_per_class to be a positive integer, received "
                          f"{labels_per_class!r}.")
-    batches = load_images(name, f"train[:{num_train}]", 1000, shuffle=False, drop_remainder=False,
-                          data_dir=data_dir, download=download)
-    images, labels = (np.concatenate(part) for part in zip(*((x.numpy(), y.numpy())
-                                                             for x, y in batches)))
+    images, labels = load_arrays(name, f"train[:{num_train}]", data_dir, download)
     order = np.random.default_rng(seed).permutation(len(labels))
     labelled = np.concatenate([order[labels[order] == k][:labels_per_class]
                                for k in range(len(IMAGE_DATASETS[name]["labels"]))])

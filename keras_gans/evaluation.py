@@ -261,10 +261,7 @@ class ImageEvaluator:
     def _split(self, split):
         from keras_gans import data
 
-        batches = data.load_images(self.dataset, split, 1000, shuffle=False, data_dir=self.data_dir,
-                                   drop_remainder=False)
-        images, labels = zip(*((x.numpy(), y.numpy()) for x, y in batches))
-        return np.concatenate(images), np.concatenate(labels)
+        return data.load_arrays(self.dataset, split, self.data_dir)
 
     def reference_statistics(self):
         """Mean and covariance of the reference split's features (cached)."""

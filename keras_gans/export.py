@@ -114,21 +114,30 @@ def serving_functions(model):
 
     count = tf.TensorSpec([], tf.int32, name="num_samples")
     functions = {"serving_default": (serve, [latent]), "generate": (generate, [count, seed])}
-    if getattr(model, "encoder", None) is not None:  # ALI / BiGAN: data -> codes as well
-        shape = [None, *model.generator.outputs[0].shape[1:]]
-
-        def encode(samples):
-            return {"codes": model.encode(samples)}
-
-        functions["encode"] = (encode, [tf.TensorSpec(shape, tf.float32, name="samples")])
-    if hasattr(model, "classify"):  # the semi-supervised GAN's classifier
-        shape = [None, *model.generator.outputs[0].shape[1:]]
-
-        def classify(images):
-            return {"probabilities": model.classify(images)}
-
-        functions["classify"] = (classify, [tf.TensorSpec(shape, tf.float32, name="images")])
+    sample_shape = [None, *model.generator.outputs[0].shape[1:]]
+    for name, (method, input_name, output_name, _) in _sample_signatures(model).items():
+        functions[name] = (_named_output(method, output_name),
+                           [tf.TensorSpec(sample_shape, tf.float32, name=input_name)])
     return functions
+
+
+def _named_output(method, output_name):
+    """``samples -> {output_name: method(samples)}`` (one argument: a traceable signature)."""
+    def run(samples):
+        return {output_name: method(samples)}
+
+    return run
+
+
+def _sample_signatures(model):
+    """The signatures on data samples that ``model`` has beyond generation:
+    ``{name: (method, input name, output name, network it runs)}``."""
+    signatures = {}
+    if getattr(model, "encoder", None) is not None:  # ALI / BiGAN: data -> codes
+        signatures["encode"] = (model.encode, "samples", "codes", model.encoder)
+    if hasattr(model, "classify"):  # the semi-supervised GAN's classifier
+        signatures["classify"] = (model.classify, "images", "probabilities", model.discriminator)
+    return signatures
 
 
 def write_saved_model(model, directory):
@@ -144,10 +153,8 @@ def write_saved_model(model, directory):
     module = tf.Module()
     # The tf.Variables behind the Keras variables: what the functions capture.
     module.generator_variables = [weight.value for weight in model.sampling_generator.weights]
-    if hasattr(model, "classify"):
-        module.classifier_variables = [weight.value for weight in model.discriminator.weights]
-    if getattr(model, "encoder", None) is not None:
-        module.encoder_variables = [weight.value for weight in model.encoder.weights]
+    for name, (_, _, _, network) in _sample_signatures(model).items():
+        setattr(module, f"{name}_variables", [weight.value for weight in network.weights])
     signatures = {}
     for name, (function, signature) in serving_functions(model).items():
         traced = tf.function(function, input_signature=signature, autograph=False)
@@ -172,8 +179,8 @@ def build_metadata(model, metadata=None):
         "signatures": {
             "serving_default": ["z", "label"] if model.conditional else ["z"],
             "generate": ["label", "seed"] if model.conditional else ["num_samples", "seed"],
-            **({"encode": ["samples"]} if getattr(model, "encoder", None) is not None else {}),
-            **({"classify": ["images"]} if hasattr(model, "classify") else {}),
+            **{name: [input_name] for name, (_, input_name, _, _) in
+               _sample_signatures(model).items()},
         },
         "outputs": ["samples", "images"] if len(shape) == 3 else ["samples"],
     }

@@ -23,7 +23,6 @@ import keras_tuner
 
 from keras_gans import callbacks as gan_callbacks
 from keras_gans import techniques
-from keras_gans.data import IMAGE_DATASETS
 from keras_gans.variants import VARIANTS
 
 #: Objectives by short name: the log key a callback writes, and its direction.
@@ -133,8 +132,7 @@ class GANHyperModel(keras_tuner.HyperModel):
             raise ValueError(
                 f"Expected learning_rates (low, high) with 0 < low < high, received {learning_rates!r}."
             )
-        self.options = {**(options or {}), **self.variant.data_options(
-            dataset if self.variant.datasets is IMAGE_DATASETS else None)}
+        self.options = {**(options or {}), **self.variant.data_options(dataset)}
         self.learning_rates = (float(low), float(high))
         self.tune_beta_1 = tune_beta_1
         self.tune_discriminator_steps = tune_discriminator_steps
