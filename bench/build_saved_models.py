@@ -26,6 +26,7 @@ from keras_gans import cli, data, evaluation, export  # noqa: E402
 from keras_gans.data import IMAGE_DATASETS  # noqa: E402
 from keras_gans.variants import VARIANTS  # noqa: E402
 import mode_collapse  # noqa: E402
+import semi_supervised  # noqa: E402
 from quality import train_for  # noqa: E402
 
 #: The 1-D toy setting that meets the issue's quality target (README, bench/toy1d.py).
@@ -43,6 +44,10 @@ ENTRIES = {
     "cdcgan_fashion_mnist": ("cdcgan", "fashion_mnist", {}),
     "wgan_mnist": ("wgan", "mnist", {}),
     "wgan_gp_mnist": ("wgan_gp", "mnist", {}),
+    "ebgan_mnist": ("ebgan", "mnist", {}),
+    "ali_mnist": ("ali", "mnist", {}),
+    # The classifier of the semi-supervised GAN (100 labelled digits), with its `classify`.
+    "ssgan_mnist": ("ssgan", "mnist", {"labels_per_class": 10}),
     # The best method of bench/mode_collapse.py on each 2-D mixture.
     "mixture_ring": (mode_collapse.BEST["ring"], "ring", {}),
     "mixture_grid": (mode_collapse.BEST["grid"], "grid", {}),
@@ -96,6 +101,17 @@ def main(argv=None):
             metrics = evaluation.mode_coverage(model.generate(2500).numpy(), means, stddev)
             metadata = {"dataset": dataset, "metrics": metrics,
                         "method": {"name": method, "variant": variant_name, **options}}
+        elif variant_name == "ssgan":
+            labels = options["labels_per_class"]
+            saved = os.path.join("runs", "semi_supervised",
+                                 f"ssgan_{labels * semi_supervised.NUM_CLASSES}_seed{args.seed}.keras")
+            if os.path.exists(saved):  # bench/semi_supervised.py's model
+                model = keras.models.load_model(saved)
+            else:
+                model, _, _ = semi_supervised.train_gan(labels, args.seed, 500)
+            metrics = {"test_error": semi_supervised.test_error(model.classify)}
+            metadata = cli.export_metadata({"dataset": dataset, "metrics": metrics,
+                                            "labelled_digits": labels * semi_supervised.NUM_CLASSES})
         else:
             checkpoint = os.path.join(args.reuse, f"{variant_name}_{dataset}.keras")
             if os.path.exists(checkpoint):
@@ -110,6 +126,9 @@ def main(argv=None):
             evaluator, reference = evaluators[dataset]
             keras.utils.set_random_seed(args.seed)
             metrics = evaluator.evaluate(*evaluation.generate_for_evaluation(model, args.eval_samples))
+            if hasattr(model, "encode"):
+                metrics["reconstruction_accuracy"] = evaluator.reconstruction_accuracy(
+                    model, args.eval_samples)
             metadata = cli.export_metadata({"dataset": dataset, "metrics": metrics,
                                             "reference": reference})
         metadata["produced_by"] = command

@@ -78,7 +78,13 @@ def main(argv=None):
             model.save(path)
         images, labels = evaluation.generate_for_evaluation(model, args.eval_samples)
         metrics = evaluator.evaluate(images, labels)
+        if hasattr(model, "encode"):  # ALI / BiGAN: the share of G(E(x)) that keep x's label
+            metrics["reconstruction_accuracy"] = evaluator.reconstruction_accuracy(
+                model, args.eval_samples)
         results[name] = {**metrics, "steps": steps, "seconds": seconds}
+        if hasattr(model, "encode"):  # ALI / BiGAN
+            metrics["reconstruction_accuracy"] = evaluator.reconstruction_accuracy(
+                model, args.eval_samples)
         ratio = metrics["classifier_score"] / reference["classifier_score"]
         accuracy = metrics.get("conditional_accuracy")
         print(f"| {name} | {steps} | {steps * VARIANTS[name].batch_size / seconds:.0f} | "

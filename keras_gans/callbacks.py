@@ -185,8 +185,10 @@ class ImageQualityMetrics(keras.callbacks.Callback):
 
     Adds ``val_fcd`` (Fréchet classifier distance to the test split, lower is
     better), ``val_classifier_score`` (higher is better) and, for conditional
-    models, ``val_conditional_accuracy``, so ``ModelCheckpoint``,
-    ``EarlyStopping``, TensorBoard and Keras Tuner can use them. The
+    models, ``val_conditional_accuracy``, for ALI / BiGAN
+    ``val_reconstruction_accuracy`` (the share of test digits whose ``G(E(x))``
+    keeps its label), so ``ModelCheckpoint``, ``EarlyStopping``, TensorBoard
+    and Keras Tuner can use them. The
     real-data reference values are in :attr:`reference` (computed once).
 
     Args:
@@ -216,6 +218,9 @@ class ImageQualityMetrics(keras.callbacks.Callback):
         images, labels = evaluation.generate_for_evaluation(self.model, self.num_samples)
         names = ["fcd", "classifier_score"] + (["conditional_accuracy"] if labels is not None else [])
         metrics = _not_finite(images, names) or self.evaluator.evaluate(images, labels)
+        if hasattr(self.model, "encode"):  # ALI / BiGAN: how well E inverts G
+            metrics["reconstruction_accuracy"] = self.evaluator.reconstruction_accuracy(
+                self.model, self.num_samples)
         return {f"val_{name}": value for name, value in metrics.items()}
 
     def on_epoch_end(self, epoch, logs=None):

@@ -287,6 +287,27 @@ class ImageEvaluator:
             metrics["conditional_accuracy"] = conditional_accuracy(probabilities, labels)
         return metrics
 
+    def reconstruction_accuracy(self, model, num_samples=2000, batch_size=500):
+        """Share of reference digits whose reconstruction ``G(E(x))`` keeps its label.
+
+        For a model with an encoder (ALI / BiGAN): the first ``num_samples``
+        images of the reference split are encoded and regenerated
+        (:func:`keras_gans.latent.reconstruct`), and the classifier's most
+        probable class of each reconstruction is compared with the real
+        image's label. 10 % is chance on MNIST; a perfect inverse scores the
+        classifier's own accuracy.
+        """
+        from keras_gans import latent
+
+        if not hasattr(model, "encode"):
+            raise ValueError(f"Expected a model with an encoder (ALI / BiGAN), received a "
+                             f"{type(model).__name__}.")
+        images, labels = self._split(f"{self.reference_split}[:{int(num_samples)}]")
+        reconstructions = np.concatenate([latent.reconstruct(model, images[i : i + batch_size])
+                                          for i in range(0, len(images), batch_size)])
+        _, probabilities = self.features_and_probabilities(reconstructions)
+        return conditional_accuracy(probabilities, labels)
+
     def reference(self, num_samples=None):
         """The same metrics for real data: the train split (first ``num_samples``
         images, default as many as the reference split) against the reference

@@ -16,6 +16,9 @@ Signatures (``tensorflow/serving/predict``):
   ``[batch]`` instead) and ``seed`` int64 ``[]`` -> the same outputs plus
   ``z``; the noise is drawn in the graph with stateless ops, so a seed always
   gives the same samples.
+- ``encode`` (ALI / BiGAN): ``samples`` float32 -> ``codes`` ``[batch, latent_dim]``.
+- ``classify`` (the semi-supervised GAN): ``images`` float32 in [-1, 1] ->
+  ``probabilities`` ``[batch, K]``.
 
 Example:
 

@@ -259,7 +259,7 @@ def dcgan_discriminator(image_shape=(28, 28, 1), filters=64, normalization="batc
 
 
 def autoencoder_discriminator(image_shape=(28, 28, 1), filters=64, embedding_units=64,
-                              name="discriminator"):
+                              normalization="batch", name="discriminator"):
     """EBGAN's discriminator: an autoencoder whose output is its reconstruction energy.
 
     Encoder: two 4x4 stride-2 convolutions (``filters``, ``2 filters``) with
@@ -278,15 +278,15 @@ def autoencoder_discriminator(image_shape=(28, 28, 1), filters=64, embedding_uni
     height, width, channels = image_shape = _check_image_shape(image_shape)
     image = keras.Input(image_shape, name="image")
     x = keras.layers.LeakyReLU(0.2)(keras.layers.Conv2D(filters, 4, strides=2, padding="same")(image))
-    x = keras.layers.Conv2D(2 * filters, 4, strides=2, padding="same", use_bias=False)(x)
-    x = keras.layers.LeakyReLU(0.2)(batch_normalization()(x))
+    x = keras.layers.Conv2D(2 * filters, 4, strides=2, padding="same")(x)
+    x = keras.layers.LeakyReLU(0.2)(_normalization(normalization)(x))
     code = keras.layers.Dense(_positive_int("embedding_units", embedding_units),
                               name="embedding")(keras.layers.Flatten()(x))
-    x = keras.layers.Dense((height // 4) * (width // 4) * 2 * filters, use_bias=False)(code)
-    x = keras.layers.ReLU()(batch_normalization()(x))
+    x = keras.layers.Dense((height // 4) * (width // 4) * 2 * filters)(code)
+    x = keras.layers.ReLU()(_normalization(normalization)(x))
     x = keras.layers.Reshape((height // 4, width // 4, 2 * filters))(x)
-    x = keras.layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
-    x = keras.layers.ReLU()(batch_normalization()(x))
+    x = keras.layers.Conv2DTranspose(filters, 4, strides=2, padding="same")(x)
+    x = keras.layers.ReLU()(_normalization(normalization)(x))
     reconstruction = keras.layers.Conv2DTranspose(channels, 4, strides=2, padding="same",
                                                   activation="tanh", dtype=OUTPUT_DTYPE)(x)
     energy = ReconstructionEnergy(name="energy", dtype=OUTPUT_DTYPE)([image, reconstruction])

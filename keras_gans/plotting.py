@@ -276,6 +276,77 @@ def image_grid(images, rows=None, path=None, row_labels=None, title=None):
     return figure
 
 
+def plot_nearest_neighbours(samples, reference, k=3, path=None):
+    """Each generated sample beside its ``k`` nearest ``reference`` images.
+
+    The memorisation check of :func:`keras_gans.latent.nearest_neighbours`
+    (Euclidean distance in pixel space), one row per sample: the sample, then
+    its neighbours, nearest first, each titled with its distance. Near copies
+    of training images show as neighbours at a small distance.
+
+    Returns:
+        The ``matplotlib.figure.Figure``.
+    """
+    from keras_gans import latent
+
+    samples, reference = np.asarray(samples), np.asarray(reference)
+    indices, distances = latent.nearest_neighbours(samples, reference, k)
+    rows = np.concatenate([np.concatenate([samples[i : i + 1], reference[indices[i]]])
+                           for i in range(len(samples))])
+    figure = image_grid(rows, rows=len(samples), path=None,
+                        title=f"generated | {k} nearest training images")
+    for row in range(len(samples)):
+        for column in range(k):
+            figure.axes[row * (k + 1) + column + 1].set_title(
+                f"{distances[row, column]:.1f}", fontsize=6, pad=1)
+    if path:
+        figure.savefig(path, dpi=100, bbox_inches="tight")
+    return figure
+
+
+def plot_reconstructions(model, images, path=None):
+    """Real images (top row) above their reconstructions ``G(E(x))`` (bottom row).
+
+    For ALI / BiGAN (:func:`keras_gans.latent.reconstruct`): how much of each
+    image the encoder's code keeps (Dumoulin et al. 2017, fig. 3; Donahue et
+    al. 2017, fig. 2).
+
+    Returns:
+        The ``matplotlib.figure.Figure``.
+    """
+    from keras_gans import latent
+
+    images = np.asarray(images, dtype="float32")
+    both = np.concatenate([images, latent.reconstruct(model, images)])
+    return image_grid(both, rows=2, path=path, row_labels=["x", "G(E(x))"])
+
+
+def plot_interpolations(model, starts, ends, steps=10, method="spherical", labels=None,
+                        path=None):
+    """One strip of samples per ``(start, end)`` pair of noise vectors, along the path between.
+
+    A conditional model takes one label per strip in ``labels``. ``method`` is ``"linear"`` or ``"spherical"``
+    (:func:`keras_gans.latent.interpolate`); smooth strips, with no sudden
+    jumps, are the sign of a generator that has not memorised (Radford et
+    al. 2015, sec. 6.1).
+
+    Returns:
+        The ``matplotlib.figure.Figure``.
+    """
+    from keras_gans import latent
+
+    starts, ends = np.asarray(starts), np.asarray(ends)
+    if starts.shape != ends.shape or starts.ndim != 2:
+        raise ValueError(f"Expected starts and ends of one shape (pairs, latent_dim), received "
+                         f"{starts.shape} and {ends.shape}.")
+    noise = np.concatenate([latent.interpolate(start, end, steps, method)
+                            for start, end in zip(starts, ends)])
+    if labels is not None:
+        labels = np.repeat(np.asarray(labels, dtype="int32"), steps)
+    return image_grid(model.sample(noise, labels).numpy(), rows=len(starts), path=path,
+                      title=f"{method} interpolation")
+
+
 def plot_discriminator_features(discriminator, images, channels=(0, 1, 2, 3), layer=None,
                                 path=None):
     """Each image beside the guided-backpropagation maps of some of D's features.

@@ -52,6 +52,7 @@ SMALL = {
     # encoder trains with G; PacGAN's packs are formed within each replica's share.
     "mixture_unrolled": ("mixture_unrolled", dict(SMALL_MIXTURE, unrolling_steps=2)),
     "mixture_bigan": ("mixture_bigan", SMALL_MIXTURE),
+    "ali_images": ("ali", SMALL_IMAGES),
     "mixture_packing": ("mixture_gan", dict(SMALL_MIXTURE, packing=2)),
 }
 #: Enough real minibatches for STEPS steps of the largest k (5).

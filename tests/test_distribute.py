@@ -21,7 +21,7 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
 IDENTICAL = ("toy1d", "toy1d_stratified", "vanilla", "dcgan", "dcgan_k3", "dcgan_techniques",
              "dcgan_virtual_batch_norm", "vanilla_r1", "cdcgan", "cdcgan_techniques", "wgan",
              "wgan_reuse_real_batch", "wgan_gp", "wgan_gp_techniques", "mixture_unrolled",
-             "mixture_bigan", "mixture_packing")
+             "mixture_bigan", "mixture_packing", "ali_images")
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +207,7 @@ def _small(name):
                        discriminator_depth=1)
     elif name != "toy1d":
         options.update(latent_dim=8, image_shape=(8, 8, 1))
-    if name in ("dcgan", "cdcgan", "wgan", "wgan_gp", "ebgan", "ssgan"):
+    if name in ("dcgan", "cdcgan", "wgan", "wgan_gp", "ebgan", "ssgan", "ali"):
         options["filters"] = 4
     if name == "ebgan":
         options["embedding_units"] = 8

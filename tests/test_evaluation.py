@@ -112,6 +112,32 @@ def test_quality_callback_writes_val_metrics_into_the_logs(tiny_evaluator, tmp_p
     assert len(grid.figure().axes) == 10 * 2  # one row per class, 2 samples each
 
 
+def _image_bigan(encoder):
+    from keras_gans import networks
+    from keras_gans.models import BiGAN
+
+    generator = keras.Sequential([keras.Input((784,)), keras.layers.Reshape((28, 28, 1))])
+    return BiGAN(generator, networks.joint_discriminator((28, 28, 1), 784, filters=4), encoder)
+
+
+def test_reconstruction_accuracy_is_the_label_kept_through_g_of_e(tiny_evaluator):
+    identity = _image_bigan(keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten()]))
+    images, labels = tiny_evaluator._split("test[:20]")
+    _, probabilities = tiny_evaluator.features_and_probabilities(images)
+    # G(E(x)) = x: every reconstruction is classified as its original is.
+    assert tiny_evaluator.reconstruction_accuracy(identity, 20) == pytest.approx(
+        evaluation.conditional_accuracy(probabilities, labels))
+    # E(x) = 0: every reconstruction is the same image, classified as one class.
+    constant = _image_bigan(keras.Sequential([
+        keras.Input((28, 28, 1)), keras.layers.Flatten(),
+        keras.layers.Dense(784, kernel_initializer="zeros")]))
+    _, blank = tiny_evaluator.features_and_probabilities(np.zeros((1, 28, 28, 1), "float32"))
+    assert tiny_evaluator.reconstruction_accuracy(constant, 20) == pytest.approx(
+        np.mean(labels == np.argmax(blank[0])))
+    with pytest.raises(ValueError, match="encoder .ALI / BiGAN., received a DCGAN"):
+        tiny_evaluator.reconstruction_accuracy(DCGAN(latent_dim=8, filters=4))
+
+
 def test_quality_callback_can_drive_early_stopping(tiny_evaluator):
     gan = DCGAN(latent_dim=8, filters=4)
     gan.compile()

@@ -101,3 +101,67 @@ def test_the_feature_plot_has_an_image_and_a_map_per_feature():
                                                   np.zeros((2, 28, 28, 1), "float32"), channels=(0, 3))
     assert len(figure.axes) == 2 * 3
     assert [axes.get_title() for axes in figure.axes[:3]] == ["image", "feature 0", "feature 3"]
+
+
+def test_the_neighbour_plot_shows_each_sample_beside_its_nearest_training_images(tmp_path):
+    from keras_gans import plotting
+
+    rng = np.random.default_rng(0)
+    reference = rng.uniform(-1, 1, (6, 28, 28, 1)).astype("float32")
+    samples = reference[[4, 1]] + 0.01  # near copies of reference images 4 and 1
+    figure = plotting.plot_nearest_neighbours(samples, reference, k=2, path=tmp_path / "n.png")
+    assert len(figure.axes) == 2 * 3 and (tmp_path / "n.png").exists()
+    # Each row's first neighbour is the image it copies, at the distance of the 0.01 shift.
+    np.testing.assert_allclose(figure.axes[1].images[0].get_array(),
+                               (reference[4, ..., 0] + 1) / 2, atol=1e-6)
+    assert figure.axes[1].get_title() == f"{0.01 * 28:.1f}"
+    np.testing.assert_allclose(figure.axes[4].images[0].get_array(),
+                               (reference[1, ..., 0] + 1) / 2, atol=1e-6)
+
+
+def test_the_reconstruction_plot_puts_each_image_above_g_of_e_of_it():
+    from keras_gans import plotting
+
+    gan = BiGAN(networks.dcgan_generator(8, filters=4),
+                networks.joint_discriminator((28, 28, 1), 8, filters=4),
+                networks.encoder((28, 28, 1), 8, filters=4))
+    images = np.random.default_rng(1).uniform(-1, 1, (3, 28, 28, 1)).astype("float32")
+    figure = plotting.plot_reconstructions(gan, images)
+    assert len(figure.axes) == 2 * 3
+    np.testing.assert_allclose(figure.axes[4].images[0].get_array(),
+                               (latent.reconstruct(gan, images)[1, ..., 0] + 1) / 2, atol=1e-5)
+
+
+def test_an_interpolation_strip_runs_from_the_start_sample_to_the_end_sample():
+    from keras_gans import plotting
+
+    gan = DCGAN(latent_dim=8, filters=4)
+    rng = np.random.default_rng(2)
+    starts, ends = rng.normal(size=(2, 8)), rng.normal(size=(2, 8))
+    figure = plotting.plot_interpolations(gan, starts, ends, steps=5, method="linear")
+    assert len(figure.axes) == 2 * 5
+    ends_of_row_2 = gan.sample(np.stack([starts[1], ends[1]]).astype("float32")).numpy()
+    for axes, expected in zip((figure.axes[5], figure.axes[9]), ends_of_row_2):
+        np.testing.assert_allclose(axes.images[0].get_array(), (expected[..., 0] + 1) / 2,
+                                   atol=1e-5)
+    with pytest.raises(ValueError, match=r"pairs, latent_dim.*\(2, 8\) and \(8,\)"):
+        plotting.plot_interpolations(gan, starts, ends[0])
+
+
+def test_the_ali_variant_trains_on_images_and_round_trips_with_its_encoder(tmp_path):
+    import keras
+
+    from keras_gans import variants
+
+    gan = variants.build("ali", "mnist", latent_dim=8, filters=4)
+    assert variants.name_of(gan) == "ali" and gan.get_config()["generator_ema"] == 0.999
+    images = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
+    before = gan.encoder.get_weights()
+    gan.fit(images, batch_size=8, epochs=1, verbose=0)
+    # The encoder trains with G (the generator's optimizer): its weights moved.
+    assert any(not np.allclose(a, b) for a, b in zip(before, gan.encoder.get_weights()))
+    gan.save(tmp_path / "ali.keras")
+    loaded = keras.models.load_model(tmp_path / "ali.keras")
+    np.testing.assert_allclose(loaded.encode(images[:4]), gan.encode(images[:4]), atol=1e-5)
+    np.testing.assert_allclose(latent.reconstruct(loaded, images[:4]),
+                               latent.reconstruct(gan, images[:4]), atol=1e-5)

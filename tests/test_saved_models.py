@@ -9,9 +9,9 @@ import pytest
 from keras_gans import evaluation
 
 ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "saved_models")
-EXPECTED = ["cdcgan_fashion_mnist", "cdcgan_mnist", "dcgan_fashion_mnist", "dcgan_mnist",
-            "mixture_grid", "mixture_ring", "toy1d", "toy1d_minibatch", "vanilla_mnist",
-            "wgan_gp_mnist", "wgan_mnist"]
+EXPECTED = ["ali_mnist", "cdcgan_fashion_mnist", "cdcgan_mnist", "dcgan_fashion_mnist",
+            "dcgan_mnist", "ebgan_mnist", "mixture_grid", "mixture_ring", "ssgan_mnist", "toy1d",
+            "toy1d_minibatch", "vanilla_mnist", "wgan_gp_mnist", "wgan_mnist"]
 
 
 def latest(name):
@@ -27,11 +27,14 @@ def metadata(name):
 def test_every_variant_is_shipped_within_the_size_budget():
     assert sorted(n for n in os.listdir(ROOT) if not n.startswith(".")) == EXPECTED
     total = sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(ROOT) for f in files)
-    assert total <= 50e6  # eleven generators (40 MB), float32; the recipes' dense layers add ~4 MB each
+    # Fourteen exports, float32 (about 51 MB): the recipes' dense layers add ~4 MB to a
+    # generator; ALI's carries its encoder, the semi-supervised GAN's its classifier.
+    assert total <= 60e6
     assert not [f for _, _, files in os.walk(ROOT) for f in files if f.endswith(".keras")]
 
 
-@pytest.mark.parametrize("name", [n for n in EXPECTED if n.startswith(("vanilla", "dcgan", "wgan"))])
+@pytest.mark.parametrize("name", [n for n in EXPECTED
+                                  if n.startswith(("vanilla", "dcgan", "wgan", "ebgan", "ali"))])
 def test_unconditional_image_exports_serve_their_recorded_quality(name, serve):
     info = metadata(name)
     dataset = "fashion_mnist" if name.endswith("fashion_mnist") else "mnist"
@@ -40,7 +43,8 @@ def test_unconditional_image_exports_serve_their_recorded_quality(name, serve):
         {"signature": "generate", "inputs": {"num_samples": 500, "seed": 0}},
         {"signature": "generate", "inputs": {"num_samples": 500, "seed": 0}},
     ])
-    assert set(report["signatures"]) == {"serving_default", "generate"}
+    assert set(report["signatures"]) == {"serving_default", "generate"} | (
+        {"encode"} if name.startswith("ali") else set())
     samples, images = arrays["0/samples"], arrays["0/images"]
     assert samples.shape == (500, 28, 28, 1) and images.dtype == np.uint8
     np.testing.assert_array_equal(samples, arrays["1/samples"])
@@ -95,3 +99,39 @@ def test_mixture_exports_reproduce_their_recorded_mode_coverage(mixture, serve):
     assert metrics["high_quality"] == pytest.approx(info["metrics"]["high_quality"], abs=0.04)
     assert abs(metrics["modes"] - info["metrics"]["modes"]) <= 1
     assert metrics["reverse_kl"] == pytest.approx(info["metrics"]["reverse_kl"], abs=0.05)
+
+
+def _test_digits(count):
+    from keras_gans import data
+
+    return data.load_arrays("mnist", f"test[:{count}]")
+
+
+def test_the_ali_export_encodes_digits_that_regenerate_with_their_label(serve):
+    info = metadata("ali_mnist")
+    images, labels = _test_digits(500)
+    _, arrays = serve(latest("ali_mnist"), [
+        {"signature": "encode", "inputs": {"samples": images.tolist()}}])
+    codes = arrays["0/codes"]
+    assert codes.shape == (500, info["latent_dim"])
+    _, reconstructed = serve(latest("ali_mnist"), [
+        {"signature": "serving_default", "inputs": {"z": codes.tolist()}}])
+    _, probabilities = evaluation.ImageEvaluator("mnist").features_and_probabilities(
+        reconstructed["0/samples"])
+    accuracy = evaluation.conditional_accuracy(probabilities, labels)
+    # 500 of the 2,000 digits measured at export: within about 4 standard errors.
+    assert accuracy == pytest.approx(info["metrics"]["reconstruction_accuracy"], abs=0.08)
+
+
+def test_the_ssgan_export_classifies_test_digits_with_its_recorded_error(serve):
+    info = metadata("ssgan_mnist")
+    assert info["labelled_digits"] == 100
+    images, labels = _test_digits(2000)
+    report, arrays = serve(latest("ssgan_mnist"), [
+        {"signature": "classify", "inputs": {"images": images.tolist()}}])
+    assert {"classify", "generate"} <= set(report["signatures"])
+    probabilities = arrays["0/probabilities"]
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
+    # The same 2,000 digits as at export, through the served graph: the same error.
+    error = float(np.mean(np.argmax(probabilities, axis=1) != labels))
+    assert error == pytest.approx(info["metrics"]["test_error"], abs=0.002)

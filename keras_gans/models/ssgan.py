@@ -29,7 +29,7 @@ class SemiSupervisedGAN(GAN):
 
     Args:
         generator, discriminator: networks; default DCGAN ones (D with
-            ``num_classes`` logits and ``discriminator_dense_units``).
+            ``num_classes`` logits, ``discriminator_dense_units`` and layer norm).
         num_classes: K.
         latent_dim, image_shape, filters, discriminator_dense_units: for the default networks.
         **kwargs: :class:`~keras_gans.models.GAN` options and the techniques.
@@ -52,8 +52,12 @@ class SemiSupervisedGAN(GAN):
                  feature_matching=1.0, feature_matching_only=True, **kwargs):
         if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
             raise ValueError(f"Expected num_classes to be an integer >= 2, received {num_classes!r}.")
+        # Layer norm, not batch norm: D sees real and generated batches apart, and batch
+        # statistics would both leak which batch is which and leave, for test images, moving
+        # averages mixed from real and fake batches (Salimans et al. used weight normalization).
         discriminator = discriminator or networks.dcgan_discriminator(
-            image_shape, filters, dense_units=discriminator_dense_units, num_logits=num_classes)
+            image_shape, filters, normalization="layer", dense_units=discriminator_dense_units,
+            num_logits=num_classes)
         if int(discriminator.outputs[0].shape[-1]) != num_classes:
             raise ValueError(
                 f"Expected a discriminator with num_classes={num_classes} logits, received one "
