@@ -110,8 +110,8 @@ def main(argv=None):
             else:
                 model, _, _ = semi_supervised.train_gan(labels, args.seed, 500)
             metrics = {"test_error": semi_supervised.test_error(model.classify)}
-            metadata = cli.export_metadata({"dataset": dataset, "metrics": metrics,
-                                            "labelled_digits": labels * semi_supervised.NUM_CLASSES})
+            metadata = {**cli.export_metadata({"dataset": dataset, "metrics": metrics}),
+                        "labelled_digits": labels * semi_supervised.NUM_CLASSES}
         else:
             checkpoint = os.path.join(args.reuse, f"{variant_name}_{dataset}.keras")
             if os.path.exists(checkpoint):
