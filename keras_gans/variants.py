@@ -382,8 +382,8 @@ VARIANTS = {
         build_image_bigan, (LATENT_DIM, FILTERS, DISCRIMINATOR_STEPS, REUSE_REAL_BATCH),
         steps=3000, model_class=BiGAN,
         recipe=Recipe(options={"generator_ema": 0.999},
-                      evidence="bench/quality.py --variants ali --minutes 10 "
-                      "(bench/results/quality.md)")),
+                      evidence="bench/quality.py --variants ali --minutes 10: 0.46x real, "
+                      "18% of test digits keep their label through G(E(x)) (bench/results/ali.md)")),
     "ssgan": Variant(
         name="ssgan", summary="semi-supervised GAN (Salimans et al. 2016, sec. 5): a K+1-way D",
         build=SemiSupervisedGAN, model_class=SemiSupervisedGAN, data="semi_supervised",
