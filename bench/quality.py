@@ -82,9 +82,6 @@ def main(argv=None):
             metrics["reconstruction_accuracy"] = evaluator.reconstruction_accuracy(
                 model, args.eval_samples)
         results[name] = {**metrics, "steps": steps, "seconds": seconds}
-        if hasattr(model, "encode"):  # ALI / BiGAN
-            metrics["reconstruction_accuracy"] = evaluator.reconstruction_accuracy(
-                model, args.eval_samples)
         ratio = metrics["classifier_score"] / reference["classifier_score"]
         accuracy = metrics.get("conditional_accuracy")
         print(f"| {name} | {steps} | {steps * VARIANTS[name].batch_size / seconds:.0f} | "

@@ -24,6 +24,7 @@ Usage:
 """
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -75,16 +76,18 @@ def train_baseline(labelled, seed, steps):
     return network, time.perf_counter() - start
 
 
-def test_error(predict):
-    """Share of the 2,000 test digits whose most probable class under ``predict`` is wrong."""
-    import numpy as np
-
+@functools.lru_cache(maxsize=1)
+def _test_digits():
     from keras_gans import data
 
-    images, labels = data.load_arrays("mnist", "test[:2000]")
-    predicted = np.concatenate([np.argmax(predict(images[i : i + 500]), -1)
-                                for i in range(0, len(images), 500)])
-    return float(np.mean(predicted != labels))
+    return data.load_arrays("mnist", "test[:2000]")
+
+
+def test_error(predict):
+    """Share of the 2,000 test digits whose most probable class under ``predict`` is wrong."""
+    from keras_gans import evaluation
+
+    return evaluation.classification_error(predict, *_test_digits())
 
 
 def run(labels_per_class, seed, steps, save_dir=None):

@@ -252,6 +252,7 @@ class ImageEvaluator:
         self.data_dir = data_dir
         self.reference_split = reference_split
         self._reference_stats = None
+        self._reference_arrays = None
 
     def features_and_probabilities(self, images, batch_size=500):
         """Penultimate features and class probabilities of ``images`` in [-1, 1]."""
@@ -263,10 +264,16 @@ class ImageEvaluator:
 
         return data.load_arrays(self.dataset, split, self.data_dir)
 
+    def reference_arrays(self):
+        """The reference split's ``(images, labels)`` (read once)."""
+        if self._reference_arrays is None:
+            self._reference_arrays = self._split(self.reference_split)
+        return self._reference_arrays
+
     def reference_statistics(self):
         """Mean and covariance of the reference split's features (cached)."""
         if self._reference_stats is None:
-            images, _ = self._split(self.reference_split)
+            images, _ = self.reference_arrays()
             features, _ = self.features_and_probabilities(images)
             self._reference_stats = feature_statistics(features)
         return self._reference_stats
@@ -302,7 +309,7 @@ class ImageEvaluator:
         if not hasattr(model, "encode"):
             raise ValueError(f"Expected a model with an encoder (ALI / BiGAN), received a "
                              f"{type(model).__name__}.")
-        images, labels = self._split(f"{self.reference_split}[:{int(num_samples)}]")
+        images, labels = (part[: int(num_samples)] for part in self.reference_arrays())
         reconstructions = np.concatenate([latent.reconstruct(model, images[i : i + batch_size])
                                           for i in range(0, len(images), batch_size)])
         _, probabilities = self.features_and_probabilities(reconstructions)
@@ -313,7 +320,7 @@ class ImageEvaluator:
         images, default as many as the reference split) against the reference
         split. Their FCD is the floor a perfect generator would reach with that
         many samples."""
-        reference_images, _ = self._split(self.reference_split)
+        reference_images, _ = self.reference_arrays()
         images, labels = self._split("train")
         count = num_samples or len(reference_images)
         return self.evaluate(images[:count], labels[:count])
@@ -372,6 +379,23 @@ def classifier_score(probabilities, eps=1e-12):
     p_y = p_yx.mean(axis=0, keepdims=True)
     kl = np.sum(p_yx * (np.log(p_yx + eps) - np.log(p_y + eps)), axis=1)
     return float(np.exp(kl.mean()))
+
+
+def classification_error(predict, images, labels, batch_size=500):
+    """Share of ``images`` whose most probable class under ``predict`` is not their label.
+
+    ``predict`` maps a batch of images to class probabilities or logits (e.g.
+    the semi-supervised GAN's ``classify``, or a plain classifier).
+
+    Example:
+
+    >>> import numpy as np
+    >>> classification_error(lambda x: np.eye(3)[x[:, 0]], np.array([[0], [1], [2]]), [0, 1, 1])
+    0.3333333333333333
+    """
+    predicted = np.concatenate([np.argmax(predict(images[i : i + batch_size]), axis=-1)
+                                for i in range(0, len(images), batch_size)])
+    return float(np.mean(predicted != np.asarray(labels)))
 
 
 def conditional_accuracy(probabilities, labels):

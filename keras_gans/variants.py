@@ -216,9 +216,7 @@ def build_image_bigan(image_shape=(28, 28, 1), latent_dim=100, filters=64, **opt
     """ALI / BiGAN for images: DCGAN's generator, a convolutional encoder and
     the convolutional pair discriminator (:func:`~keras_gans.networks.encoder`,
     :func:`~keras_gans.networks.joint_discriminator`), ``filters`` wide."""
-    return BiGAN(networks.dcgan_generator(latent_dim, image_shape, filters),
-                 networks.joint_discriminator(image_shape, latent_dim, filters=filters),
-                 networks.encoder(image_shape, latent_dim, filters=filters), **options)
+    return BiGAN(sample_shape=image_shape, latent_dim=latent_dim, filters=filters, **options)
 
 
 MIXTURE_OPTIONS = (

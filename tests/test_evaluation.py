@@ -122,7 +122,7 @@ def _image_bigan(encoder):
 
 def test_reconstruction_accuracy_is_the_label_kept_through_g_of_e(tiny_evaluator):
     identity = _image_bigan(keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten()]))
-    images, labels = tiny_evaluator._split("test[:20]")
+    images, labels = (part[:20] for part in tiny_evaluator.reference_arrays())
     _, probabilities = tiny_evaluator.features_and_probabilities(images)
     # G(E(x)) = x: every reconstruction is classified as its original is.
     assert tiny_evaluator.reconstruction_accuracy(identity, 20) == pytest.approx(

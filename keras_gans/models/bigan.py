@@ -26,7 +26,8 @@ class BiGAN(GAN):
             (:func:`keras_gans.networks.joint_discriminator`); encoder:
             ``x -> z`` (:func:`keras_gans.networks.encoder`). Each defaults to
             the builder's network for ``sample_shape`` and ``latent_dim``
-            (the 2-D mixtures' or, for images, convolutional ones).
+            (the 2-D mixtures' or, for images, convolutional ones ``filters``
+            wide).
         **kwargs: :class:`~keras_gans.models.GAN` options and the training
             techniques that apply (not feature matching, R1 or minibatch
             discrimination, which assume D sees samples alone).
@@ -46,15 +47,16 @@ class BiGAN(GAN):
     joint_discriminator = True
 
     def __init__(self, generator=None, discriminator=None, encoder=None, sample_shape=(2,),
-                 latent_dim=2, **kwargs):
+                 latent_dim=2, filters=64, **kwargs):
         if generator is None:
             generator = (networks.mixture_generator(latent_dim, sample_shape[0])
                          if len(sample_shape) == 1 else
-                         networks.dcgan_generator(latent_dim, sample_shape))
+                         networks.dcgan_generator(latent_dim, sample_shape, filters))
         sample_shape = tuple(generator.outputs[0].shape[1:])
         latent_dim = int(generator.inputs[0].shape[-1])
-        encoder = encoder or networks.encoder(sample_shape, latent_dim)
-        discriminator = discriminator or networks.joint_discriminator(sample_shape, latent_dim)
+        encoder = encoder or networks.encoder(sample_shape, latent_dim, filters=filters)
+        discriminator = discriminator or networks.joint_discriminator(sample_shape, latent_dim,
+                                                                      filters=filters)
         _check_encoder(encoder, sample_shape, latent_dim)
         super().__init__(generator, discriminator, **kwargs)
         self.encoder = encoder
