@@ -1,6 +1,6 @@
-"""Command line: ``python -m keras_gans {list,train,tune,train-classifier,export} ...``.
+"""Command line: ``python -m keras_gans {list,train,tune,sample,evaluate,export,train-classifier}``.
 
-The last line that ``train`` prints on stdout is one JSON object
+The last line that every command but ``list`` prints on stdout is one JSON object
 (``{"variant": ..., "metrics": {...}, ...}``) that scripts can parse.
 """
 
@@ -39,6 +39,17 @@ def _positive_float(text):
     return value
 
 
+def _labels(text):
+    try:
+        labels = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integer labels such as 0,1,2, received {text!r}") from None
+    if not labels:
+        raise argparse.ArgumentTypeError(f"expected at least one label, received {text!r}")
+    return labels
+
+
 def build_parser():
     """The ``argparse`` parser of every command (each has ``--help``)."""
     parser = argparse.ArgumentParser(
@@ -46,9 +57,10 @@ def build_parser():
         description="Train the classic GANs with Keras model.fit().",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    listing = commands.add_parser("list", help="list the registered GAN variants",
-                                  description="List the registered GAN variants and their "
-                                  "default recipes; with --techniques, the training techniques.")
+    listing = commands.add_parser("list", help="list the GAN variants, their papers and recipes",
+                                  description="List the registered GAN variants: each one's "
+                                  "summary, paper and default recipe; with --techniques, the "
+                                  "training techniques.")
     listing.add_argument("--techniques", action="store_true",
                          help="list the training techniques and their options instead")
     classifier = commands.add_parser(
@@ -76,6 +88,46 @@ def build_parser():
     export.add_argument("model", metavar="MODEL.keras", help="a model saved by train or model.save")
     export.add_argument("--to", required=True, metavar="DIR",
                         help="TF Serving model base path, e.g. saved_models/dcgan_mnist")
+    sample = commands.add_parser(
+        "sample",
+        help="draw samples from a .keras file or an export",
+        description="Draw samples from a trained model (a .keras file) or an export (a "
+        "SavedModel version directory, or a TF Serving base path: its newest version, loaded "
+        "with tf.saved_model.load as a server would). Writes a PNG grid (one row per label for "
+        "conditional models; the density or the scatter over the modes for the 1-D and 2-D "
+        "generators) or the raw samples as .npy. The same --seed gives the same samples from "
+        "a .keras file and from its export. Never overwrites --output.",
+    )
+    sample.add_argument("model", metavar="MODEL.keras|EXPORT_DIR")
+    sample.add_argument("--output", required=True, metavar="FILE.png|FILE.npy",
+                        help="where to write the grid (.png) or the samples (.npy)")
+    sample.add_argument("--num-samples", type=_positive_int, default=None, metavar="N",
+                        help="samples to draw (default: 64 images, or 8 per label for "
+                        "conditional ones; 10,000 for the 1-D toy, 2,500 for 2-D mixtures); "
+                        "with --interpolate, N // 10 strips of 10")
+    sample.add_argument("--labels", type=_labels, default=None, metavar="0,1,...",
+                        help="conditional models: the labels, one row each (default: every class)")
+    sample.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    sample.add_argument("--interpolate", action="store_true",
+                        help="strips of 10 samples along spherical paths between random noise "
+                        "vectors (Radford et al. 2015, sec. 6.1) instead of independent samples")
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="score a .keras file or an export with the package's quality metrics",
+        description="Score a trained model or an export with the metrics of keras_gans."
+        "evaluation, beside the same metrics of real data: FCD, classifier score (and "
+        "conditional accuracy, ALI's reconstruction accuracy, the semi-supervised GAN's "
+        "test error) for images; W1 and the moments for the 1-D toy; mode coverage for the "
+        "2-D mixtures. Prints them as JSON on the last line.",
+    )
+    evaluate.add_argument("model", metavar="MODEL.keras|EXPORT_DIR")
+    evaluate.add_argument("--dataset", default=None,
+                          choices=sorted({*IMAGE_DATASETS, *MIXTURES, "gaussian_1d"}),
+                          help="the data it was trained on (default: the one it records)")
+    evaluate.add_argument("--num-samples", type=_positive_int, default=None, metavar="N",
+                          help="samples generated (default 2,000 images, 10,000 for the 1-D "
+                          "toy, 2,500 for the 2-D mixtures, as the benchmarks)")
+    evaluate.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     for variant, sub in _variant_parsers(
         commands, "train", "train a GAN variant",
         "Train a GAN variant with model.fit(); writes model.keras, plots and metrics.json to "
@@ -593,6 +645,71 @@ def tune(args):
     return summary
 
 
+SAMPLE_FORMATS = (".png", ".npy")
+
+
+def _load_generator(path):
+    """:func:`keras_gans.generators.load`, its errors as the CLI's."""
+    from keras_gans import generators
+
+    try:
+        return generators.load(path)
+    except (FileNotFoundError, ValueError) as error:
+        raise SystemExit(f"error: {error}") from None
+
+
+def sample(args):
+    """Runs ``sample``; returns the JSON-able summary."""
+    import numpy as np
+
+    from keras_gans import generators, plotting, saving
+
+    extension = os.path.splitext(args.output)[1].lower()
+    if extension not in SAMPLE_FORMATS:
+        raise SystemExit(f"error: expected --output ending in {' or '.join(SAMPLE_FORMATS)}, "
+                         f"received {args.output!r}.")
+    if os.path.exists(args.output):
+        raise SystemExit(f"error: --output {args.output} exists; choose another file (nothing "
+                         "was overwritten).")
+    generator = _load_generator(args.model)
+    kind = generators.data_kind(generator)
+    if args.interpolate and kind != "image" and extension == ".png":
+        raise SystemExit(f"error: --interpolate draws strips of images; this generator makes "
+                         f"{kind} samples: write them as .npy instead.")
+    try:
+        samples, rows, row_names = generators.draw(generator, args.num_samples, args.labels,
+                                                   args.seed, args.interpolate)
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from None
+    title = os.path.basename(os.path.normpath(args.model))
+    with saving.atomic_path(args.output, overwrite=False) as temporary:
+        if extension == ".npy":
+            np.save(temporary, samples)
+        elif kind == "image":
+            plotting.image_grid(samples, rows=rows, row_labels=row_names).savefig(
+                temporary, dpi=100, bbox_inches="tight")
+        elif kind == "mixture_2d":
+            mixture = generator.dataset if generator.dataset in MIXTURES else "ring"
+            plotting.plot_mixture_samples(samples, mixture, title=title).savefig(temporary, dpi=100)
+        else:
+            plotting.plot_samples_1d(samples, title=title).savefig(temporary, dpi=100)
+    return {"model": args.model, "kind": generator.kind, "output": args.output,
+            "samples": int(len(samples)), "rows": rows, "labels": row_names}
+
+
+def evaluate(args):
+    """Runs ``evaluate``; returns the JSON-able summary."""
+    from keras_gans import generators
+
+    generator = _load_generator(args.model)
+    try:
+        result = generators.evaluate(generator, args.dataset, args.num_samples, args.seed)
+    except (ValueError, FileNotFoundError) as error:
+        raise SystemExit(f"error: {error}") from None
+    return {"model": args.model, "kind": generator.kind,
+            "variant": generator.metadata.get("variant"), **result}
+
+
 def train_classifier(args):
     """Runs ``train-classifier``; returns the JSON-able summary."""
     from keras_gans import evaluation
@@ -620,10 +737,11 @@ def main(argv=None):
             print(techniques.describe())
             return 0
         for variant in VARIANTS.values():
-            print(f"{variant.name:16s} {variant.summary}\n{'':16s} recipe: {variant.recipe.describe()}")
+            print(f"{variant.name:16s} {variant.summary}\n{'':16s} paper: {variant.reference}\n"
+                  f"{'':16s} recipe: {variant.recipe.describe()}")
         return 0
     commands = {"train-classifier": train_classifier, "export": export, "train": train,
-                "tune": tune}
+                "tune": tune, "sample": sample, "evaluate": evaluate}
     summary = commands[args.command](args)
     print(json.dumps(summary), flush=True)
     return 0

@@ -105,6 +105,33 @@ def plot_toy1d(model, mean=4.0, stddev=0.5, path=None, title="1-D GAN", batch_si
     return figure
 
 
+def plot_samples_1d(samples, mean=4.0, stddev=0.5, path=None, title="1-D GAN", num_bins=100):
+    """The density of given 1-D ``samples`` over the target N(mean, stddev²) (no discriminator).
+
+    What ``python -m keras_gans sample`` draws for the 1-D toy, from a ``.keras`` file or an
+    export alike; :func:`plot_toy1d` also shows D's decision boundary.
+
+    Returns:
+        The ``matplotlib.figure.Figure``.
+    """
+    samples = np.asarray(samples, dtype="float64").ravel()
+    edges = np.linspace(-8.0, 8.0, num_bins)
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    figure = new_figure()
+    axes = figure.add_subplot()
+    target = np.exp(-0.5 * ((centres - mean) / stddev) ** 2) / (stddev * np.sqrt(2 * np.pi))
+    axes.plot(centres, target, label=f"target N({mean:g}, {stddev:g}²)")
+    axes.plot(centres, _density(samples, edges), label=f"generated ({len(samples):,} samples)")
+    axes.set_xlim(-6, 8)
+    axes.set_xlabel("Data values")
+    axes.set_ylabel("Probability density")
+    axes.legend(loc="upper left")
+    axes.set_title(title)
+    if path:
+        figure.savefig(path, dpi=100, bbox_inches="tight")
+    return figure
+
+
 def animate_toy1d(snapshots, steps, path=None, fps=10):
     """A ``FuncAnimation`` of :func:`toy1d_snapshot` frames (the animation of Glover's AYLIEN tutorial).
 
@@ -180,7 +207,12 @@ def plot_mixture(model, mixture="ring", path=None, title="2-D GAN", num_samples=
     Returns:
         The ``matplotlib.figure.Figure``.
     """
-    samples = np.asarray(model.generate(num_samples))
+    return plot_mixture_samples(np.asarray(model.generate(num_samples)), mixture, path, title)
+
+
+def plot_mixture_samples(samples, mixture="ring", path=None, title="2-D GAN"):
+    """:func:`plot_mixture` of given ``(n, 2)`` samples (e.g. drawn from an export)."""
+    samples = np.asarray(samples)
     figure = new_figure((5, 5))
     axes = figure.add_subplot()
     _mixture_axes(axes, mixture).set_offsets(samples)

@@ -132,6 +132,11 @@ class Variant:
     model_class: type = None
     paper: Recipe = Recipe()
 
+    @property
+    def reference(self):
+        """The paper (or tutorial) the variant implements, as its readers cite it."""
+        return REFERENCES[self.name]
+
     def settings(self, paper=False):
         """The :class:`Recipe` to train with: the default one, or with ``paper`` the paper's."""
         return self.paper if paper else self.recipe
@@ -268,6 +273,28 @@ def _image_variant(name, summary, build, options, steps, model_class, conditiona
                    steps=steps, epochs=10, steps_per_execution=10, options=options,
                    conditional=conditional, recipe=recipe, model_class=model_class)
 
+
+_ALI = ("Dumoulin et al. 2017, Adversarially Learned Inference; Donahue et al. 2017, "
+        "Adversarial Feature Learning")
+#: variant name -> the paper (or tutorial) it implements, for ``list`` and the docs.
+REFERENCES = {
+    "toy1d": "John Glover, An introduction to Generative Adversarial Networks (with code in "
+             "TensorFlow), AYLIEN 2016",
+    "vanilla": "Goodfellow et al. 2014, Generative Adversarial Nets",
+    "dcgan": "Radford et al. 2015, Unsupervised Representation Learning with Deep Convolutional "
+             "Generative Adversarial Networks",
+    "cdcgan": "Mirza & Osindero 2014, Conditional Generative Adversarial Nets",
+    "wgan": "Arjovsky et al. 2017, Wasserstein GAN",
+    "wgan_gp": "Gulrajani et al. 2017, Improved Training of Wasserstein GANs",
+    "ebgan": "Zhao et al. 2017, Energy-based Generative Adversarial Network",
+    "ali": _ALI,
+    "ssgan": "Salimans et al. 2016, Improved Techniques for Training GANs, sec. 5",
+    "mixture_gan": "Lin et al. 2018, PacGAN: The power of two samples in generative adversarial "
+                   "networks (the 2-D benchmark)",
+    "mixture_unrolled": "Metz et al. 2017, Unrolled Generative Adversarial Networks",
+    "mixture_bigan": _ALI,
+    "mixture_wgan_gp": "Gulrajani et al. 2017, Improved Training of Wasserstein GANs",
+}
 
 VARIANTS = {
     "toy1d": Variant(

@@ -1,4 +1,4 @@
-"""The tutorials in ``tutorials/``: committed clean, and each runs top to bottom in QUICK mode.
+"""The tutorials in ``tutorials/``: committed with the outputs of their code, and each runs in QUICK mode.
 
 Every ``tutorials/*.ipynb`` is picked up automatically. The run test executes a notebook with
 papermill in a fresh ``python3`` kernel, with ``QUICK = True`` injected after its ``parameters``
@@ -54,9 +54,20 @@ def test_tutorials_exist():
     assert NOTEBOOKS, f"Expected notebooks in {TUTORIALS}, found none."
 
 
+def _builder():
+    """bench/build_tutorials.py, whose hash the committed notebooks carry."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "build_tutorials", os.path.join(REPO, "bench", "build_tutorials.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
-def test_notebook_is_committed_clean(path):
-    """nbformat 4, python3 kernel, no outputs or execution counts, one `parameters` cell with QUICK."""
+def test_notebook_is_well_formed(path):
+    """nbformat 4, python3 kernel, a markdown title, one `parameters` cell with QUICK = False."""
     notebook = _load(path)
     assert notebook["nbformat"] == 4, f"expected nbformat 4, found {notebook['nbformat']}"
     try:
@@ -70,17 +81,52 @@ def test_notebook_is_committed_clean(path):
     cells = notebook["cells"]
     assert cells[0]["cell_type"] == "markdown" and _source(cells[0]).lstrip().startswith("# "), (
         "the first cell must be a markdown title")
-    for index, cell in enumerate(cells):
-        if cell["cell_type"] == "code":
-            assert cell.get("outputs") == [], f"cell {index} has outputs: clear them before committing"
-            assert cell.get("execution_count") is None, f"cell {index} has an execution count"
-
     parameters = [cell for cell in cells
                   if "parameters" in cell.get("metadata", {}).get("tags", [])]
     assert len(parameters) == 1, f"expected one cell tagged 'parameters', found {len(parameters)}"
     assert parameters[0]["cell_type"] == "code"
     assert re.search(r"^QUICK\s*=\s*False\b", _source(parameters[0]), re.MULTILINE), (
         "the parameters cell must define QUICK = False (the full mode is the committed default)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
+def test_notebook_is_committed_with_the_outputs_of_its_code(path):
+    """Committed with the outputs of a FULL run of exactly its code cells, and no error.
+
+    bench/build_tutorials.py stamps the hash of the code cells it ran; a code cell edited
+    since then changes the hash, and this test names the command that brings them back in step.
+    """
+    builder, notebook = _builder(), _load(path)
+    name = os.path.basename(path)
+    stamp = notebook["metadata"].get("keras_gans", {})
+    command = f"python bench/build_tutorials.py --only {name[:2]}"
+    assert stamp.get("mode") == "full", (
+        f"{name} carries no FULL-run stamp (found {stamp!r}); run: {command}")
+    assert stamp.get("source_sha256") == builder.source_sha256(notebook), (
+        f"{name}: its code cells changed after its outputs were made; run: {command}")
+    assert builder.errors_in(notebook) == [], f"{name} was committed with errors"
+    code_cells = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    unrun = [index for index, cell in enumerate(code_cells)
+             if _source(cell).strip() and cell.get("execution_count") is None]
+    assert not unrun, f"{name}: code cells {unrun} were not executed"
+    assert any({"image/png", "image/gif"} & set(output.get("data", {}))
+               for cell in code_cells for output in cell.get("outputs", [])), (
+        f"{name} shows no picture")
+
+
+def test_source_hash_changes_with_the_code_only():
+    """The stamp follows code cells: an edited code cell changes it, markdown and outputs do not."""
+    builder = _builder()
+    notebook = {"cells": [{"cell_type": "markdown", "source": "# T"},
+                          {"cell_type": "code", "source": ["x = 1\n", "x"], "outputs": []}]}
+    before = builder.source_sha256(notebook)
+    notebook["cells"][0]["source"] = "# Other title"
+    notebook["cells"][1]["outputs"] = [{"output_type": "execute_result", "data": {}}]
+    assert builder.source_sha256(notebook) == before
+    notebook["cells"][1]["source"] = ["x = 2\n", "x"]
+    assert builder.source_sha256(notebook) != before
+    notebook["cells"][1]["outputs"] = [{"output_type": "error", "ename": "ValueError"}]
+    assert builder.errors_in(notebook) == [(1, "ValueError")]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
