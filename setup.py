@@ -1,12 +1,16 @@
-"""Installs keras-gans: ``pip install -e .`` (add ``".[test]"`` for the test suite)."""
+"""Installs keras-gans: ``pip install -e .``; extras ``[test]`` (the test suite), ``[tutorials]``
+(JupyterLab), ``[docs]`` (MkDocs), ``[serving]`` (TF Serving warm-up requests)."""
 
 from setuptools import find_packages, setup
+
+TUTORIALS = ["jupyterlab", "papermill", "ipykernel"]
+DOCS = ["mkdocs>=1.6", "mkdocs-material>=9", "mkdocstrings[python]>=0.26", "mkdocs-jupyter>=0.25"]
 
 setup(
     name="keras-gans",
     version="0.1.0",
-    description="The classic GANs (Goodfellow, DCGAN, conditional, WGAN, WGAN-GP, 1-D toy) "
-    "as tested Keras 3 models trained with model.fit().",
+    description="The classic GANs (Goodfellow, DCGAN, conditional, WGAN, WGAN-GP, EBGAN, ALI, "
+    "semi-supervised, unrolled, 1-D toy) as tested Keras 3 models trained with model.fit().",
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
@@ -27,11 +31,13 @@ setup(
     extras_require={
         # TF Serving warm-up requests in exports (PredictionLog protos).
         "serving": ["tensorflow-serving-api"],
-        # Running the tutorials top to bottom (tests/test_tutorials.py).
-        "tutorials": ["papermill", "ipykernel"],
+        # Opening the tutorials (JupyterLab) and running them top to bottom (papermill).
+        "tutorials": TUTORIALS,
+        # The documentation site: `mkdocs serve` / `mkdocs build --strict`.
+        "docs": DOCS,
         # pytest-xdist: the suite runs on 2 worker processes (pytest.ini), ~2x faster on 2 cores.
-        "test": ["pytest>=7", "pytest-xdist>=3", "tensorflow-serving-api", "papermill",
-                 "ipykernel"],
+        # The tests also execute the tutorials and build the docs.
+        "test": ["pytest>=7", "pytest-xdist>=3", "tensorflow-serving-api", *TUTORIALS, *DOCS],
     },
     entry_points={"console_scripts": ["keras-gans=keras_gans.cli:main"]},
 )

@@ -48,15 +48,15 @@ class Gaussian1DMetrics(keras.callbacks.Callback):
         num_samples: generated samples per evaluation.
         every_n_epochs: evaluate every N epochs (and always at the last one).
 
-    Example:
+    Examples:
 
-    >>> import keras_gans
-    >>> gan = keras_gans.Toy1DGAN()
-    >>> gan.compile()
-    >>> history = gan.fit(keras_gans.data.gaussian_1d(seed=0), steps_per_epoch=2,
-    ...                   callbacks=[Gaussian1DMetrics()], verbose=0)
-    >>> "w1" in history.history
-    True
+        >>> import keras_gans
+        >>> gan = keras_gans.Toy1DGAN()
+        >>> gan.compile()
+        >>> history = gan.fit(keras_gans.data.gaussian_1d(seed=0), steps_per_epoch=2,
+        ...                   callbacks=[Gaussian1DMetrics()], verbose=0)
+        >>> "w1" in history.history
+        True
     """
 
     def __init__(self, mean=4.0, stddev=0.5, num_samples=10_000, every_n_epochs=1):
@@ -90,16 +90,16 @@ class ModeCoverageMetrics(keras.callbacks.Callback):
         num_samples: generated samples per evaluation.
         every_n_epochs: evaluate every N epochs (and always at the last one).
 
-    Example:
+    Examples:
 
-    >>> from keras_gans import data, networks
-    >>> from keras_gans.models import VanillaGAN
-    >>> gan = VanillaGAN(networks.mixture_generator(units=8), networks.mixture_discriminator(units=8))
-    >>> gan.compile()
-    >>> history = gan.fit(data.gaussian_mixture_2d("ring", 16, seed=0), steps_per_epoch=2,
-    ...                   callbacks=[ModeCoverageMetrics("ring")], verbose=0)
-    >>> sorted(history.history)
-    ['d_loss', 'g_loss', 'high_quality', 'modes', 'reverse_kl']
+        >>> from keras_gans import data, networks
+        >>> from keras_gans.models import VanillaGAN
+        >>> gan = VanillaGAN(networks.mixture_generator(units=8), networks.mixture_discriminator(units=8))
+        >>> gan.compile()
+        >>> history = gan.fit(data.gaussian_mixture_2d("ring", 16, seed=0), steps_per_epoch=2,
+        ...                   callbacks=[ModeCoverageMetrics("ring")], verbose=0)
+        >>> sorted(history.history)
+        ['d_loss', 'g_loss', 'high_quality', 'modes', 'reverse_kl']
     """
 
     def __init__(self, mixture="ring", num_samples=2500, every_n_epochs=1):
@@ -333,16 +333,16 @@ class TimeLimit(keras.callbacks.Callback):
     Args:
         seconds: the training budget, > 0.
 
-    Example:
+    Examples:
 
-    >>> import numpy as np
-    >>> from keras_gans.models import Toy1DGAN
-    >>> gan = Toy1DGAN()
-    >>> gan.compile()
-    >>> limit = TimeLimit(seconds=1e-9)
-    >>> _ = gan.fit(np.full((64, 1), 4.0, "float32"), batch_size=8, callbacks=[limit], verbose=0)
-    >>> limit.steps
-    1
+        >>> import numpy as np
+        >>> from keras_gans.models import Toy1DGAN
+        >>> gan = Toy1DGAN()
+        >>> gan.compile()
+        >>> limit = TimeLimit(seconds=1e-9)
+        >>> _ = gan.fit(np.full((64, 1), 4.0, "float32"), batch_size=8, callbacks=[limit], verbose=0)
+        >>> limit.steps
+        1
     """
 
     def __init__(self, seconds):
@@ -392,18 +392,18 @@ class TerminateOnNaN(keras.callbacks.TerminateOnNaN):
         stopped_step: the generator step by which a value went bad, or None.
         non_finite: ``{name: value}`` of the values that went bad.
 
-    Example:
+    Examples:
 
-    >>> import numpy as np
-    >>> from keras_gans.models import Toy1DGAN
-    >>> gan = Toy1DGAN()
-    >>> gan.compile(keras.optimizers.SGD(1e38), keras.optimizers.SGD(1e38))
-    >>> stop = TerminateOnNaN()
-    >>> _ = gan.fit(np.full((64, 1), 4.0, "float32"), batch_size=8, epochs=50,
-    ...             callbacks=[stop], verbose=0)  # doctest: +ELLIPSIS
-    Step ...: non-finite ... training stopped.
-    >>> stop.stopped_step is not None
-    True
+        >>> import numpy as np
+        >>> from keras_gans.models import Toy1DGAN
+        >>> gan = Toy1DGAN()
+        >>> gan.compile(keras.optimizers.SGD(1e38), keras.optimizers.SGD(1e38))
+        >>> stop = TerminateOnNaN()
+        >>> _ = gan.fit(np.full((64, 1), 4.0, "float32"), batch_size=8, epochs=50,
+        ...             callbacks=[stop], verbose=0)  # doctest: +ELLIPSIS
+        Step ...: non-finite ... training stopped.
+        >>> stop.stopped_step is not None
+        True
     """
 
     def __init__(self, raise_error=False):
@@ -462,21 +462,21 @@ class BackupAndRestore(keras.callbacks.Callback):
         delete_checkpoint: delete the backups when ``fit()`` completes
             normally (Keras' default). Set False to keep them.
 
-    Example:
+    Examples:
 
-    >>> import tempfile
-    >>> from keras_gans import data
-    >>> from keras_gans.models import Toy1DGAN
-    >>> backup_dir = tempfile.mkdtemp()
-    >>> def run():
-    ...     gan = Toy1DGAN(seed=0)
-    ...     gan.compile()
-    ...     gan.fit(data.gaussian_1d(seed=0), epochs=3, steps_per_epoch=20, verbose=0,
-    ...             callbacks=[BackupAndRestore(backup_dir, delete_checkpoint=False)])
-    ...     return gan
-    >>> _ = run()
-    >>> _ = run()  # nothing left to do: all 3 epochs are backed up
-    Resumed from step 60 (epoch 3) of the backup in ...
+        >>> import tempfile
+        >>> from keras_gans import data
+        >>> from keras_gans.models import Toy1DGAN
+        >>> backup_dir = tempfile.mkdtemp()
+        >>> def run():
+        ...     gan = Toy1DGAN(seed=0)
+        ...     gan.compile()
+        ...     gan.fit(data.gaussian_1d(seed=0), epochs=3, steps_per_epoch=20, verbose=0,
+        ...             callbacks=[BackupAndRestore(backup_dir, delete_checkpoint=False)])
+        ...     return gan
+        >>> _ = run()
+        >>> _ = run()  # nothing left to do: all 3 epochs are backed up
+        Resumed from step 60 (epoch 3) of the backup in ...
     """
 
     def __init__(self, backup_dir, max_to_keep=2, delete_checkpoint=True):

@@ -685,14 +685,11 @@ def sample(args):
     with saving.atomic_path(args.output, overwrite=False) as temporary:
         if extension == ".npy":
             np.save(temporary, samples)
-        elif kind == "image":
-            plotting.image_grid(samples, rows=rows, row_labels=row_names).savefig(
-                temporary, dpi=100, bbox_inches="tight")
-        elif kind == "mixture_2d":
-            mixture = generator.dataset if generator.dataset in MIXTURES else "ring"
-            plotting.plot_mixture_samples(samples, mixture, title=title).savefig(temporary, dpi=100)
         else:
-            plotting.plot_samples_1d(samples, title=title).savefig(temporary, dpi=100)
+            mixture = generator.dataset if generator.dataset in MIXTURES else "ring"
+            figure = plotting.plot_samples(samples, rows, row_names, mixture,
+                                           None if kind == "image" else title)
+            figure.savefig(temporary, dpi=100, bbox_inches="tight")
     return {"model": args.model, "kind": generator.kind, "output": args.output,
             "samples": int(len(samples)), "rows": rows, "labels": row_names}
 

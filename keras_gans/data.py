@@ -1,11 +1,11 @@
 """Training data as ``tf.data`` streams: 1-D distributions and TFDS images.
 
-Example:
+Examples:
 
->>> from keras_gans import data
->>> batch = next(iter(data.gaussian_1d(mean=4.0, stddev=0.5, batch_size=8, seed=1)))
->>> tuple(batch.shape)
-(8, 1)
+    >>> from keras_gans import data
+    >>> batch = next(iter(data.gaussian_1d(mean=4.0, stddev=0.5, batch_size=8, seed=1)))
+    >>> tuple(batch.shape)
+    (8, 1)
 """
 
 import math
@@ -82,11 +82,11 @@ MIXTURES = {
 def get_mixture(name):
     """``(means, stddev)`` of the 2-D mixture ``name`` (a key of :data:`MIXTURES`).
 
-    Example:
+    Examples:
 
-    >>> means, stddev = get_mixture("grid")
-    >>> len(means), stddev
-    (25, 0.05)
+        >>> means, stddev = get_mixture("grid")
+        >>> len(means), stddev
+        (25, 0.05)
     """
     if name not in MIXTURES:
         raise ValueError(f"Unknown mixture: expected one of {sorted(MIXTURES)}, received {name!r}.")
@@ -107,11 +107,11 @@ def gaussian_mixture_2d(name="ring", batch_size=100, seed=None):
         batch_size: samples per batch (PacGAN and VEEGAN: 100).
         seed: integer seed of the stream, or None for a random one.
 
-    Example:
+    Examples:
 
-    >>> batch = next(iter(gaussian_mixture_2d("ring", batch_size=4, seed=0)))
-    >>> tuple(batch.shape)
-    (4, 2)
+        >>> batch = next(iter(gaussian_mixture_2d("ring", batch_size=4, seed=0)))
+        >>> tuple(batch.shape)
+        (4, 2)
     """
     _check_batch_size(batch_size)
     means, stddev = get_mixture(name)

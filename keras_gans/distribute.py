@@ -34,10 +34,10 @@ def get_strategy(name="auto"):
             over the cluster described by the ``TF_CONFIG`` environment
             variable; every worker runs the same program).
 
-    Example:
+    Examples:
 
-    >>> get_strategy("none").num_replicas_in_sync
-    1
+        >>> get_strategy("none").num_replicas_in_sync
+        1
     """
     if name not in STRATEGIES:
         raise ValueError(f"Expected a strategy in {STRATEGIES}, received {name!r}.")

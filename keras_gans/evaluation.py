@@ -6,12 +6,12 @@ empirical generated distribution and the target normal. For the 2-D
 mixtures: the mode coverage of VEEGAN and PacGAN (:func:`mode_coverage`).
 For images: a small shipped classifier's Fréchet distance and score.
 
-Example:
+Examples:
 
->>> import numpy as np
->>> stats = gaussian_1d_metrics(np.random.default_rng(0).normal(4, 0.5, 50_000), 4.0, 0.5)
->>> stats["w1"] < 0.01, round(stats["sigma_ratio"], 1)
-(True, 1.0)
+    >>> import numpy as np
+    >>> stats = gaussian_1d_metrics(np.random.default_rng(0).normal(4, 0.5, 50_000), 4.0, 0.5)
+    >>> stats["w1"] < 0.01, round(stats["sigma_ratio"], 1)
+    (True, 1.0)
 """
 
 import os
@@ -97,13 +97,13 @@ def mode_coverage(samples, means, stddev, threshold=3.0):
         high-quality samples in [0, 1], the number of modes captured, and the
         reverse KL (``nan`` when no sample is of high quality).
 
-    Example:
+    Examples:
 
-    >>> import numpy as np
-    >>> metrics = mode_coverage(np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]]),
-    ...                         means=[[0, 0], [1, 1]], stddev=0.1)
-    >>> round(metrics["high_quality"], 3), metrics["modes"], round(metrics["reverse_kl"], 6)
-    (0.667, 2, 0.0)
+        >>> import numpy as np
+        >>> metrics = mode_coverage(np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]]),
+        ...                         means=[[0, 0], [1, 1]], stddev=0.1)
+        >>> round(metrics["high_quality"], 3), metrics["modes"], round(metrics["reverse_kl"], 6)
+        (0.667, 2, 0.0)
     """
     samples = np.asarray(samples, dtype=np.float64)
     means = np.asarray(means, dtype=np.float64)
@@ -147,10 +147,10 @@ def classifier_path(dataset):
 def build_classifier(image_shape=(28, 28, 1), num_classes=10, feature_units=128):
     """A small CNN classifier whose penultimate layer is named ``"features"``.
 
-    Example:
+    Examples:
 
-    >>> build_classifier().get_layer("features").output.shape
-    (None, 128)
+        >>> build_classifier().get_layer("features").output.shape
+        (None, 128)
     """
     import keras
 
@@ -202,12 +202,12 @@ def train_classifier(dataset="mnist", epochs=15, batch_size=128, seed=0, data_di
 def generate_for_evaluation(model, num_samples):
     """``(images, labels or None)`` to score: balanced labels for conditional models.
 
-    Example:
+    Examples:
 
-    >>> from keras_gans.models import ConditionalDCGAN
-    >>> images, labels = generate_for_evaluation(ConditionalDCGAN(latent_dim=4, filters=2), 12)
-    >>> images.shape, labels.tolist()
-    ((12, 28, 28, 1), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1])
+        >>> from keras_gans.models import ConditionalDCGAN
+        >>> images, labels = generate_for_evaluation(ConditionalDCGAN(latent_dim=4, filters=2), 12)
+        >>> images.shape, labels.tolist()
+        ((12, 28, 28, 1), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1])
     """
     if getattr(model, "conditional", False):
         labels = np.arange(num_samples) % model.num_classes
@@ -343,11 +343,11 @@ def frechet_distance(statistics_a, statistics_b):
         statistics_a, statistics_b: ``(mean, covariance)`` pairs, e.g. from
             :func:`feature_statistics`.
 
-    Example:
+    Examples:
 
-    >>> stats = feature_statistics(np.random.default_rng(0).normal(size=(500, 4)))
-    >>> round(frechet_distance(stats, stats), 6)
-    0.0
+        >>> stats = feature_statistics(np.random.default_rng(0).normal(size=(500, 4)))
+        >>> round(frechet_distance(stats, stats), 6)
+        0.0
     """
     from scipy import linalg
 
@@ -370,10 +370,10 @@ def classifier_score(probabilities, eps=1e-12):
     1 for identical predictions on every sample; the number of classes for
     confident predictions spread evenly over the classes.
 
-    Example:
+    Examples:
 
-    >>> round(classifier_score(np.eye(10)), 6)
-    10.0
+        >>> round(classifier_score(np.eye(10)), 6)
+        10.0
     """
     p_yx = np.asarray(probabilities, dtype=np.float64)
     p_y = p_yx.mean(axis=0, keepdims=True)
@@ -387,11 +387,11 @@ def classification_error(predict, images, labels, batch_size=500):
     ``predict`` maps a batch of images to class probabilities or logits (e.g.
     the semi-supervised GAN's ``classify``, or a plain classifier).
 
-    Example:
+    Examples:
 
-    >>> import numpy as np
-    >>> classification_error(lambda x: np.eye(3)[x[:, 0]], np.array([[0], [1], [2]]), [0, 1, 1])
-    0.3333333333333333
+        >>> import numpy as np
+        >>> classification_error(lambda x: np.eye(3)[x[:, 0]], np.array([[0], [1], [2]]), [0, 1, 1])
+        0.3333333333333333
     """
     predicted = np.concatenate([np.argmax(predict(images[i : i + batch_size]), axis=-1)
                                 for i in range(0, len(images), batch_size)])

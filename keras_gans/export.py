@@ -20,19 +20,19 @@ Signatures (``tensorflow/serving/predict``):
 - ``classify`` (the semi-supervised GAN): ``images`` float32 in [-1, 1] ->
   ``probabilities`` ``[batch, K]``.
 
-Example:
+Examples:
 
->>> import tempfile
->>> from keras_gans.models import Toy1DGAN
->>> gan = Toy1DGAN()
->>> gan.compile()
->>> _ = gan.fit(np.full((16, 1), 4.0, "float32"), batch_size=8, verbose=0)
->>> base = tempfile.mkdtemp()
->>> path = export_generator(gan, base, metadata={"dataset": "gaussian_1d"})
->>> sorted(os.listdir(path))
-['assets', 'assets.extra', 'fingerprint.pb', 'saved_model.pb', 'variables']
->>> os.path.basename(export_generator(gan, base))   # never overwrites: the next version
-'2'
+    >>> import tempfile
+    >>> from keras_gans.models import Toy1DGAN
+    >>> gan = Toy1DGAN()
+    >>> gan.compile()
+    >>> _ = gan.fit(np.full((16, 1), 4.0, "float32"), batch_size=8, verbose=0)
+    >>> base = tempfile.mkdtemp()
+    >>> path = export_generator(gan, base, metadata={"dataset": "gaussian_1d"})
+    >>> sorted(os.listdir(path))
+    ['assets', 'assets.extra', 'fingerprint.pb', 'saved_model.pb', 'variables']
+    >>> os.path.basename(export_generator(gan, base))   # never overwrites: the next version
+    '2'
 """
 
 import json
@@ -238,9 +238,9 @@ def export_generator(model, base_dir, metadata=None, warmup=True, allow_untraine
         The path of the new version directory.
 
     Raises:
-        ValueError: an untrained model. NotADirectoryError: ``base_dir`` is a
-        file. PermissionError: ``base_dir`` cannot be written. In every case
-        nothing is written.
+        ValueError: an untrained model (nothing is written).
+        NotADirectoryError: ``base_dir`` is a file (nothing is written).
+        PermissionError: ``base_dir`` cannot be written (nothing is written).
     """
     _check_exportable(model, base_dir, allow_untrained)
     try:  # fails fast on an unwritable location, before anything is traced

@@ -7,13 +7,13 @@ every rectifier passes a gradient back only where both its input and the
 incoming gradient are positive. The result highlights the strokes or parts
 that excite the feature, not those that suppress it.
 
-Example:
+Examples:
 
->>> import numpy as np
->>> from keras_gans import networks
->>> d = networks.dcgan_discriminator(filters=4)
->>> guided_backpropagation(d, np.zeros((2, 28, 28, 1), "float32"), channel=0).shape
-(2, 28, 28, 1)
+    >>> import numpy as np
+    >>> from keras_gans import networks
+    >>> d = networks.dcgan_discriminator(filters=4)
+    >>> guided_backpropagation(d, np.zeros((2, 28, 28, 1), "float32"), channel=0).shape
+    (2, 28, 28, 1)
 """
 
 import keras

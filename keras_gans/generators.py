@@ -6,19 +6,19 @@
 and its signatures only, as TF Serving would - no class of this package is needed to run it.
 What ``python -m keras_gans sample`` and ``evaluate`` are built on.
 
-Example:
+Examples:
 
->>> import tempfile
->>> from keras_gans.models import Toy1DGAN
->>> gan = Toy1DGAN()
->>> gan.compile()
->>> _ = gan.fit(np.full((16, 1), 4.0, "float32"), batch_size=8, verbose=0)
->>> path = gan.export_generator(tempfile.mkdtemp())
->>> exported, in_memory = load(path), KerasGenerator(gan)
->>> exported.kind, exported.sample_shape
-('saved_model', (1,))
->>> bool(np.allclose(exported.generate(5, seed=3)[0], in_memory.generate(5, seed=3)[0]))
-True
+    >>> import tempfile
+    >>> from keras_gans.models import Toy1DGAN
+    >>> gan = Toy1DGAN()
+    >>> gan.compile()
+    >>> _ = gan.fit(np.full((16, 1), 4.0, "float32"), batch_size=8, verbose=0)
+    >>> path = gan.export_generator(tempfile.mkdtemp())
+    >>> exported, in_memory = load(path), KerasGenerator(gan)
+    >>> exported.kind, exported.sample_shape
+    ('saved_model', (1,))
+    >>> bool(np.allclose(exported.generate(5, seed=3)[0], in_memory.generate(5, seed=3)[0]))
+    True
 """
 
 import json

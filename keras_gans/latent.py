@@ -8,12 +8,12 @@ training images of generated ones (the memorisation check), and with ALI /
 BiGAN's encoder the reconstructions ``G(E(x))`` and paths between real
 samples.
 
-Example:
+Examples:
 
->>> import numpy as np
->>> path = interpolate(np.array([1.0, 0.0]), np.array([0.0, 1.0]), steps=3, method="spherical")
->>> np.round(np.linalg.norm(path, axis=1), 6).tolist()
-[1.0, 1.0, 1.0]
+    >>> import numpy as np
+    >>> path = interpolate(np.array([1.0, 0.0]), np.array([0.0, 1.0]), steps=3, method="spherical")
+    >>> np.round(np.linalg.norm(path, axis=1), 6).tolist()
+    [1.0, 1.0, 1.0]
 """
 
 import numpy as np

@@ -26,12 +26,12 @@ class MinibatchDiscrimination(keras.layers.Layer):
         kernel_dim: dimension ``C`` of each kernel's projection.
         kernel_initializer: initializer of ``T``; that code used N(0, 0.02).
 
-    Example:
+    Examples:
 
-    >>> import numpy as np
-    >>> layer = MinibatchDiscrimination(num_kernels=5, kernel_dim=3)
-    >>> layer(np.zeros((8, 4), "float32")).shape
-    TensorShape([8, 9])
+        >>> import numpy as np
+        >>> layer = MinibatchDiscrimination(num_kernels=5, kernel_dim=3)
+        >>> layer(np.zeros((8, 4), "float32")).shape
+        TensorShape([8, 9])
     """
 
     def __init__(
@@ -122,12 +122,12 @@ class VirtualBatchNormalization(keras.layers.Layer):
         epsilon: added to the variance.
         center, scale: learn ``beta`` / ``gamma`` as in batch norm.
 
-    Example:
+    Examples:
 
-    >>> import numpy as np
-    >>> layer = VirtualBatchNormalization(reference_size=4)
-    >>> layer(np.random.default_rng(0).normal(size=(6, 3)).astype("float32")).shape
-    TensorShape([6, 3])
+        >>> import numpy as np
+        >>> layer = VirtualBatchNormalization(reference_size=4)
+        >>> layer(np.random.default_rng(0).normal(size=(6, 3)).astype("float32")).shape
+        TensorShape([6, 3])
     """
 
     def __init__(self, reference_size, epsilon=1e-5, center=True, scale=True, **kwargs):
@@ -202,11 +202,11 @@ class ReferenceBatch(keras.layers.Layer):
     :class:`VirtualBatchNormalization` layers downstream take their
     statistics from; :class:`DropReference` removes it again at the output.
 
-    Example:
+    Examples:
 
-    >>> import numpy as np
-    >>> ReferenceBatch(reference_size=4)(np.zeros((3, 2), "float32")).shape
-    TensorShape([7, 2])
+        >>> import numpy as np
+        >>> ReferenceBatch(reference_size=4)(np.zeros((3, 2), "float32")).shape
+        TensorShape([7, 2])
     """
 
     def __init__(self, reference_size, seed=0, **kwargs):
@@ -233,11 +233,11 @@ class ReferenceBatch(keras.layers.Layer):
 class DropReference(keras.layers.Layer):
     """Removes the ``reference_size`` rows that :class:`ReferenceBatch` put in front.
 
-    Example:
+    Examples:
 
-    >>> import numpy as np
-    >>> DropReference(reference_size=4)(np.zeros((7, 2), "float32")).shape
-    TensorShape([3, 2])
+        >>> import numpy as np
+        >>> DropReference(reference_size=4)(np.zeros((7, 2), "float32")).shape
+        TensorShape([3, 2])
     """
 
     def __init__(self, reference_size, **kwargs):
@@ -268,12 +268,12 @@ class Maxout(keras.layers.Layer):
         pieces: linear pieces per unit (>= 1; 1 is a plain ``Dense``).
         kernel_initializer: initializer of ``W`` (PacGAN: N(0, 0.02)).
 
-    Example:
+    Examples:
 
-    >>> import numpy as np
-    >>> layer = Maxout(units=3, pieces=2)
-    >>> layer(np.ones((4, 5), "float32")).shape
-    TensorShape([4, 3])
+        >>> import numpy as np
+        >>> layer = Maxout(units=3, pieces=2)
+        >>> layer(np.ones((4, 5), "float32")).shape
+        TensorShape([4, 3])
     """
 
     def __init__(self, units, pieces=5, kernel_initializer="glorot_uniform", **kwargs):
@@ -322,11 +322,11 @@ class Pack(keras.layers.Layer):
     al. 2018). Vectors are concatenated; images are stacked along channels,
     as PacGAN does. The batch must be a multiple of ``size``.
 
-    Example:
+    Examples:
 
-    >>> import numpy as np
-    >>> Pack(2)(np.arange(8, dtype="float32").reshape(4, 2)).numpy().tolist()
-    [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0]]
+        >>> import numpy as np
+        >>> Pack(2)(np.arange(8, dtype="float32").reshape(4, 2)).numpy().tolist()
+        [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0]]
     """
 
     def __init__(self, size, **kwargs):
@@ -364,12 +364,12 @@ class ReconstructionEnergy(keras.layers.Layer):
     Zhao et al. 2017, eq. 1 with the squared norm, per pixel: its scale does
     not depend on the image size).
 
-    Example:
+    Examples:
 
-    >>> import numpy as np
-    >>> x = np.ones((2, 3), "float32")
-    >>> ReconstructionEnergy()([x, np.zeros((2, 3), "float32")]).numpy().tolist()
-    [[1.0], [1.0]]
+        >>> import numpy as np
+        >>> x = np.ones((2, 3), "float32")
+        >>> ReconstructionEnergy()([x, np.zeros((2, 3), "float32")]).numpy().tolist()
+        [[1.0], [1.0]]
     """
 
     def call(self, inputs):

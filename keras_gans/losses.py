@@ -13,13 +13,13 @@ papers are rewritten with the numerically stable identities
 so no clipping of probabilities (the ``tf.maximum(x, 1e-5)`` of some tutorial code)
 is needed.
 
-Example:
+Examples:
 
->>> import tensorflow as tf
->>> from keras_gans import losses
->>> real, fake = tf.constant([[2.0]]), tf.constant([[-1.0]])
->>> float(losses.discriminator_loss(real, fake)[0])  # doctest: +ELLIPSIS
-0.44...
+    >>> import tensorflow as tf
+    >>> from keras_gans import losses
+    >>> real, fake = tf.constant([[2.0]]), tf.constant([[-1.0]])
+    >>> float(losses.discriminator_loss(real, fake)[0])  # doctest: +ELLIPSIS
+    0.44...
 """
 
 import tensorflow as tf
@@ -53,10 +53,10 @@ def discriminator_loss(real_logits, fake_logits, real_label=1.0):
     Returns:
         Per-example loss, shape ``(batch,)``.
 
-    Example:
+    Examples:
 
-    >>> float(discriminator_loss([[0.0]], [[0.0]], real_label=0.9)[0])  # 2 log 2  # doctest: +ELLIPSIS
-    1.386...
+        >>> float(discriminator_loss([[0.0]], [[0.0]], real_label=0.9)[0])  # 2 log 2  # doctest: +ELLIPSIS
+        1.386...
     """
     real = _per_example(real_logits)
     fake = _per_example(fake_logits)
@@ -103,10 +103,10 @@ def encoder_generator_loss(real_pair_logits, fake_pair_logits):
     the non-saturating form of minimizing the value
     ``E_x log D(x, E(x)) + E_z log(1 - D(G(z), z))`` that D maximizes.
 
-    Example:
+    Examples:
 
-    >>> float(encoder_generator_loss([[0.0]], [[0.0]])[0])  # 2 log 2  # doctest: +ELLIPSIS
-    1.386...
+        >>> float(encoder_generator_loss([[0.0]], [[0.0]])[0])  # 2 log 2  # doctest: +ELLIPSIS
+        1.386...
     """
     return discriminator_loss(fake_pair_logits, real_pair_logits)
 
@@ -118,10 +118,10 @@ def ebgan_discriminator_loss(real_energy, fake_energy, margin):
     energy pushed up to the margin ``m`` on generated samples (and no
     further: beyond ``m`` a fake contributes nothing).
 
-    Example:
+    Examples:
 
-    >>> round(float(ebgan_discriminator_loss([[0.1]], [[0.3]], margin=1.0)[0]), 6)  # 0.1 + 0.7
-    0.8
+        >>> round(float(ebgan_discriminator_loss([[0.1]], [[0.3]], margin=1.0)[0]), 6)  # 0.1 + 0.7
+        0.8
     """
     real = tf.reduce_mean(_per_example(real_energy), axis=1)
     fake = tf.reduce_mean(_per_example(fake_energy), axis=1)
@@ -143,10 +143,10 @@ def pulling_away_term(embeddings):
     the mean squared cosine similarity between different samples' codes:
     small when the batch is diverse, 1 when every code points the same way.
 
-    Example:
+    Examples:
 
-    >>> float(pulling_away_term([[1.0, 0.0], [0.0, 1.0]]))  # orthogonal codes
-    0.0
+        >>> float(pulling_away_term([[1.0, 0.0], [0.0, 1.0]]))  # orthogonal codes
+        0.0
     """
     codes = tf.cast(tf.reshape(embeddings, [tf.shape(embeddings)[0], -1]), tf.float32)
     unit = tf.math.l2_normalize(codes, axis=1)
@@ -165,14 +165,14 @@ def semi_supervised_real_loss(class_logits, labels):
     known (``labels >= 0``), and the unsupervised ``-log D(x) =
     softplus(-logsumexp(l))`` where it is not (``labels == -1``).
 
-    Example:
+    Examples:
 
-    >>> import numpy as np
-    >>> logits = np.log([[1.0, 3.0]])  # p(class 1 | real) = 3/4, Z = 4
-    >>> round(float(semi_supervised_real_loss(logits, [1])[0]), 4)  # -log 3/4
-    0.2877
-    >>> round(float(semi_supervised_real_loss(logits, [-1])[0]), 4)  # -log 4/5
-    0.2231
+        >>> import numpy as np
+        >>> logits = np.log([[1.0, 3.0]])  # p(class 1 | real) = 3/4, Z = 4
+        >>> round(float(semi_supervised_real_loss(logits, [1])[0]), 4)  # -log 3/4
+        0.2877
+        >>> round(float(semi_supervised_real_loss(logits, [-1])[0]), 4)  # -log 4/5
+        0.2231
     """
     logits = tf.cast(class_logits, tf.float32)
     labels = tf.cast(labels, tf.int32)
@@ -284,11 +284,11 @@ def r1_penalty(discriminator, real):
     Returns:
         Per-example penalty, shape ``(batch,)``.
 
-    Example:
+    Examples:
 
-    >>> linear = lambda x: 3.0 * tf.reduce_sum(x, axis=1, keepdims=True)  # ∇ = (3, 3)
-    >>> r1_penalty(linear, tf.zeros((2, 2))).numpy().tolist()
-    [18.0, 18.0]
+        >>> linear = lambda x: 3.0 * tf.reduce_sum(x, axis=1, keepdims=True)  # ∇ = (3, 3)
+        >>> r1_penalty(linear, tf.zeros((2, 2))).numpy().tolist()
+        [18.0, 18.0]
     """
     real = tf.convert_to_tensor(real)
     with tf.GradientTape() as tape:
@@ -313,10 +313,10 @@ def feature_matching_loss(real_features, fake_features, mean=None):
             minibatch mean (the feature-matching technique passes the mean
             over all replicas of a ``tf.distribute`` strategy).
 
-    Example:
+    Examples:
 
-    >>> float(feature_matching_loss([[1.0, 0.0], [3.0, 0.0]], [[0.0, 1.0]]))  # (2, -1)
-    5.0
+        >>> float(feature_matching_loss([[1.0, 0.0], [3.0, 0.0]], [[0.0, 1.0]]))  # (2, -1)
+        5.0
     """
     mean = mean or (lambda features: tf.reduce_mean(features, axis=0))
     difference = mean(_per_example(real_features)) - mean(_per_example(fake_features))

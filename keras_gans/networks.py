@@ -40,10 +40,10 @@ def toy_generator(hidden_units=4, latent_dim=1, kernel_initializer="glorot_unifo
     pretraining the tanh discriminator saturates on the wide initial fakes and
     training diverges in most seeds.
 
-    Example:
+    Examples:
 
-    >>> toy_generator().output_shape
-    (None, 1)
+        >>> toy_generator().output_shape
+        (None, 1)
     """
     _positive_int("hidden_units", hidden_units)
     init = kernel_initializer
@@ -72,10 +72,10 @@ def toy_discriminator(
     :class:`~keras_gans.layers.MinibatchDiscrimination`, then one logit.
     Glorot-initialised by default, see :func:`toy_generator`.
 
-    Example:
+    Examples:
 
-    >>> toy_discriminator(minibatch_discrimination=True).output_shape
-    (None, 1)
+        >>> toy_discriminator(minibatch_discrimination=True).output_shape
+        (None, 1)
     """
     width = 2 * _positive_int("hidden_units", hidden_units)
     init = kernel_initializer
@@ -96,10 +96,10 @@ def mlp_generator(latent_dim=100, image_shape=(28, 28, 1), units=(256, 512, 1024
     ``z -> [Dense -> LeakyReLU(0.2)] * len(units) -> Dense -> tanh -> image``;
     outputs are in [-1, 1] like the data from :func:`keras_gans.data.load_images`.
 
-    Example:
+    Examples:
 
-    >>> mlp_generator(latent_dim=8, units=(16,)).output_shape
-    (None, 28, 28, 1)
+        >>> mlp_generator(latent_dim=8, units=(16,)).output_shape
+        (None, 28, 28, 1)
     """
     layers = [keras.Input((_positive_int("latent_dim", latent_dim),))]
     for width in units:
@@ -114,10 +114,10 @@ def mlp_generator(latent_dim=100, image_shape=(28, 28, 1), units=(256, 512, 1024
 def mlp_discriminator(image_shape=(28, 28, 1), units=(512, 256), dropout=0.3, name="discriminator"):
     """A fully connected image discriminator returning one logit per image.
 
-    Example:
+    Examples:
 
-    >>> mlp_discriminator(units=(16,)).output_shape
-    (None, 1)
+        >>> mlp_discriminator(units=(16,)).output_shape
+        (None, 1)
     """
     layers = [keras.Input(tuple(image_shape)), keras.layers.Flatten()]
     for width in units:
@@ -186,12 +186,12 @@ def dcgan_generator(latent_dim=100, image_shape=(28, 28, 1), filters=64, num_cla
     With ``num_classes`` it is the conditional generator (Mirza
     and Osindero): inputs ``[z, label]``, the label embedded and joined to ``z``.
 
-    Example:
+    Examples:
 
-    >>> dcgan_generator(latent_dim=16, filters=8).output_shape
-    (None, 28, 28, 1)
-    >>> [tuple(i.shape) for i in dcgan_generator(16, filters=8, num_classes=10).inputs]
-    [(None, 16), (None,)]
+        >>> dcgan_generator(latent_dim=16, filters=8).output_shape
+        (None, 28, 28, 1)
+        >>> [tuple(i.shape) for i in dcgan_generator(16, filters=8, num_classes=10).inputs]
+        [(None, 16), (None,)]
     """
     height, width, channels = _check_image_shape(image_shape)
     z = keras.Input((_positive_int("latent_dim", latent_dim),), name="z")
@@ -230,10 +230,10 @@ def dcgan_discriminator(image_shape=(28, 28, 1), filters=64, normalization="batc
     embedded as an extra ``H x W`` input channel. ``num_logits`` > 1 makes it
     a classifier (the semi-supervised GAN's K class logits).
 
-    Example:
+    Examples:
 
-    >>> dcgan_discriminator(filters=8, normalization="layer").output_shape
-    (None, 1)
+        >>> dcgan_discriminator(filters=8, normalization="layer").output_shape
+        (None, 1)
     """
     height, width, _ = image_shape = _check_image_shape(image_shape)
     image = keras.Input(image_shape, name="image")
@@ -270,10 +270,10 @@ def autoencoder_discriminator(image_shape=(28, 28, 1), filters=64, embedding_uni
     ``D(x) = mean((Dec(Enc(x)) - x)^2)`` (Zhao et al. 2017, eq. 1; Su Wang's
     tutorial eqs. 12-14), of shape ``(batch, 1)``.
 
-    Example:
+    Examples:
 
-    >>> autoencoder_discriminator(filters=4, embedding_units=8).output_shape
-    (None, 1)
+        >>> autoencoder_discriminator(filters=4, embedding_units=8).output_shape
+        (None, 1)
     """
     height, width, channels = image_shape = _check_image_shape(image_shape)
     image = keras.Input(image_shape, name="image")
@@ -298,10 +298,10 @@ def deconv_generator(latent_dim=100, image_shape=(28, 28, 1), name="generator"):
 
     ``z -> Dense(7*7*64) -> [ConvTranspose, stride 2] x 2 -> Conv -> tanh``.
 
-    Example:
+    Examples:
 
-    >>> deconv_generator(latent_dim=16).output_shape
-    (None, 28, 28, 1)
+        >>> deconv_generator(latent_dim=16).output_shape
+        (None, 28, 28, 1)
     """
     height, width, channels = _check_image_shape(image_shape)
     return keras.Sequential(
@@ -323,10 +323,10 @@ def deconv_generator(latent_dim=100, image_shape=(28, 28, 1), name="generator"):
 def conv_discriminator(image_shape=(28, 28, 1), name="discriminator"):
     """The convolutional MNIST discriminator of Su Wang's *Gentle Introduction*: two conv-avgpool layers, two dense.
 
-    Example:
+    Examples:
 
-    >>> conv_discriminator().output_shape
-    (None, 1)
+        >>> conv_discriminator().output_shape
+        (None, 1)
     """
     return keras.Sequential(
         [
@@ -359,10 +359,10 @@ def mixture_generator(latent_dim=2, sample_dim=2, units=400, depth=4, name="gene
 
     The output is linear (the grid's modes reach +-4, beyond tanh's range).
 
-    Example:
+    Examples:
 
-    >>> mixture_generator().output_shape
-    (None, 2)
+        >>> mixture_generator().output_shape
+        (None, 2)
     """
     _positive_int("depth", depth)
     z = keras.Input((_positive_int("latent_dim", latent_dim),), name="z")
@@ -391,10 +391,10 @@ def mixture_discriminator(sample_dim=2, units=200, depth=3, pieces=5, name="disc
 
     The last maxout layer is named ``"features"`` (feature matching's default).
 
-    Example:
+    Examples:
 
-    >>> mixture_discriminator().output_shape
-    (None, 1)
+        >>> mixture_discriminator().output_shape
+        (None, 1)
     """
     x = keras.Input((_positive_int("sample_dim", sample_dim),), name="x")
     features = _maxout_stack(x, units, depth, pieces)
@@ -412,10 +412,10 @@ def encoder(sample_shape=(2,), latent_dim=2, units=400, depth=4, filters=64, nam
     norm, then a linear Dense to the code (Donahue et al. 2017 use a similar
     convolutional encoder on MNIST).
 
-    Example:
+    Examples:
 
-    >>> encoder((28, 28, 1), latent_dim=8, filters=4).output_shape
-    (None, 8)
+        >>> encoder((28, 28, 1), latent_dim=8, filters=4).output_shape
+        (None, 8)
     """
     x = keras.Input(tuple(sample_shape), name="x")
     h = x
@@ -447,10 +447,10 @@ def joint_discriminator(sample_shape=(2,), latent_dim=2, units=200, depth=3, pie
     LeakyReLU(0.2), joined by a Dense(1024) with LeakyReLU(0.2)
     (``"features"``).
 
-    Example:
+    Examples:
 
-    >>> joint_discriminator((28, 28, 1), latent_dim=8, filters=4).output_shape
-    (None, 1)
+        >>> joint_discriminator((28, 28, 1), latent_dim=8, filters=4).output_shape
+        (None, 1)
     """
     x = keras.Input(tuple(sample_shape), name="x")
     z = keras.Input((_positive_int("latent_dim", latent_dim),), name="z")
@@ -501,10 +501,10 @@ def default_feature_layer(discriminator):
     The "intermediate layer" of feature matching (Salimans et al. 2016,
     sec. 3.1): the last hidden features of ``D``.
 
-    Example:
+    Examples:
 
-    >>> default_feature_layer(dcgan_discriminator(filters=4))
-    'features'
+        >>> default_feature_layer(dcgan_discriminator(filters=4))
+        'features'
     """
     layer = _layer_of(logit_layer(discriminator).input)
     if isinstance(layer, MinibatchDiscrimination):
@@ -520,11 +520,11 @@ def with_minibatch_discrimination(discriminator, num_kernels=5, kernel_dim=3):
     (it sees ``num_kernels`` more features). A discriminator that has the layer
     already is returned unchanged.
 
-    Example:
+    Examples:
 
-    >>> d = with_minibatch_discrimination(mlp_discriminator(units=(16,)), num_kernels=4)
-    >>> d.get_layer("logit").input.shape
-    (None, 20)
+        >>> d = with_minibatch_discrimination(mlp_discriminator(units=(16,)), num_kernels=4)
+        >>> d.get_layer("logit").input.shape
+        (None, 20)
     """
     if any(isinstance(layer, MinibatchDiscrimination) for layer in discriminator.layers):
         return discriminator
@@ -547,10 +547,10 @@ def with_packing(discriminator, size=4):
         ValueError: a discriminator with several inputs, or one whose layers
             are not a chain (each layer feeding the next).
 
-    Example:
+    Examples:
 
-    >>> with_packing(mixture_discriminator(units=8), size=4)(tf.zeros((12, 2))).shape
-    TensorShape([3, 1])
+        >>> with_packing(mixture_discriminator(units=8), size=4)(tf.zeros((12, 2))).shape
+        TensorShape([3, 1])
     """
     if any(isinstance(layer, Pack) for layer in discriminator.layers):
         return discriminator
@@ -597,11 +597,11 @@ def with_virtual_batch_norm(generator, reference_size=64, seed=0):
         ValueError: a generator with several inputs (a conditional one), or
             without batch normalization to replace.
 
-    Example:
+    Examples:
 
-    >>> g = with_virtual_batch_norm(dcgan_generator(latent_dim=8, filters=4), reference_size=4)
-    >>> g(tf.zeros((3, 8))).shape
-    TensorShape([3, 28, 28, 1])
+        >>> g = with_virtual_batch_norm(dcgan_generator(latent_dim=8, filters=4), reference_size=4)
+        >>> g(tf.zeros((3, 8))).shape
+        TensorShape([3, 28, 28, 1])
     """
     if any(isinstance(layer, VirtualBatchNormalization) for layer in generator._flatten_layers()):
         return generator

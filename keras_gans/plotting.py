@@ -105,6 +105,27 @@ def plot_toy1d(model, mean=4.0, stddev=0.5, path=None, title="1-D GAN", batch_si
     return figure
 
 
+def plot_samples(samples, rows=None, row_labels=None, mixture="ring", title=None):
+    """The picture of any generator's samples, chosen by their shape.
+
+    Images ``(n, H, W, C)``: :func:`image_grid`; 2-D points: :func:`plot_mixture_samples` over
+    ``mixture``'s modes; 1-D values: :func:`plot_samples_1d`. What ``python -m keras_gans
+    sample`` writes and the README's gallery shows.
+
+    Returns:
+        The ``matplotlib.figure.Figure``.
+    """
+    samples = np.asarray(samples)
+    if samples.ndim == 4:
+        return image_grid(samples, rows=rows, row_labels=row_labels, title=title)
+    if samples.ndim == 2 and samples.shape[1] == 2:
+        return plot_mixture_samples(samples, mixture, title=title or "2-D GAN")
+    if samples.ndim == 2 and samples.shape[1] == 1:
+        return plot_samples_1d(samples, title=title or "1-D GAN")
+    raise ValueError(f"Expected images (n, H, W, C), 2-D points (n, 2) or 1-D values (n, 1), "
+                     f"received an array of shape {samples.shape}.")
+
+
 def plot_samples_1d(samples, mean=4.0, stddev=0.5, path=None, title="1-D GAN", num_bins=100):
     """The density of given 1-D ``samples`` over the target N(mean, stddev²) (no discriminator).
 

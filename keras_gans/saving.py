@@ -7,17 +7,17 @@ existing file must not be replaced). A failure or ``kill -9`` mid-write
 leaves the previous file, if any, complete and loadable, and at worst a
 hidden ``.NAME.*.tmp`` file beside it.
 
-Example:
+Examples:
 
->>> import json, os, tempfile
->>> path = os.path.join(tempfile.mkdtemp(), "metrics.json")
->>> write_json(path, {"w1": 0.03})
->>> json.load(open(path))
-{'w1': 0.03}
->>> write_json(path, {"w1": 0.5}, overwrite=False)
-Traceback (most recent call last):
-...
-FileExistsError: Expected a new file, received the existing .../metrics.json: nothing was overwritten.
+    >>> import json, os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "metrics.json")
+    >>> write_json(path, {"w1": 0.03})
+    >>> json.load(open(path))
+    {'w1': 0.03}
+    >>> write_json(path, {"w1": 0.5}, overwrite=False)
+    Traceback (most recent call last):
+    ...
+    FileExistsError: Expected a new file, received the existing .../metrics.json: nothing was overwritten.
 """
 
 import contextlib

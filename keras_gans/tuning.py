@@ -5,15 +5,15 @@ which moves too), so the objective is a quality metric written into the
 ``fit()`` logs by a callback: ``w1`` (min) for the 1-D toy, ``val_fcd``
 (min) or ``val_conditional_accuracy`` (max) for image variants.
 
-Example:
+Examples:
 
->>> import keras_tuner
->>> from keras_gans import data
->>> hypermodel = GANHyperModel("toy1d")
->>> tuner = make_tuner(hypermodel, "random", max_trials=1, directory=getfixture("tmp_path"))
->>> tuner.search(data.gaussian_1d(batch_size=12, seed=0), epochs=1, steps_per_epoch=20, verbose=0)
->>> sorted(tuner.get_best_hyperparameters()[0].values)
-['d_learning_rate', 'g_learning_rate']
+    >>> import keras_tuner
+    >>> from keras_gans import data
+    >>> hypermodel = GANHyperModel("toy1d")
+    >>> tuner = make_tuner(hypermodel, "random", max_trials=1, directory=getfixture("tmp_path"))
+    >>> tuner.search(data.gaussian_1d(batch_size=12, seed=0), epochs=1, steps_per_epoch=20, verbose=0)
+    >>> sorted(tuner.get_best_hyperparameters()[0].values)
+    ['d_learning_rate', 'g_learning_rate']
 """
 
 import math
@@ -60,11 +60,11 @@ def with_learning_rate(optimizer, learning_rate, beta_1=None):
     A learning-rate schedule keeps its shape: its initial learning rate is
     replaced.
 
-    Example:
+    Examples:
 
-    >>> adam = with_learning_rate(keras.optimizers.Adam(2e-4, beta_1=0.5), 1e-3)
-    >>> round(initial_learning_rate(adam), 6), adam.get_config()["beta_1"]
-    (0.001, 0.5)
+        >>> adam = with_learning_rate(keras.optimizers.Adam(2e-4, beta_1=0.5), 1e-3)
+        >>> round(initial_learning_rate(adam), 6), adam.get_config()["beta_1"]
+        (0.001, 0.5)
     """
     config = optimizer.get_config()
     if isinstance(config["learning_rate"], dict):  # a serialized schedule

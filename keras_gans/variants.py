@@ -9,11 +9,11 @@ the model classes' own defaults. The training techniques' CLI flags are not
 listed here: they are derived from their declarations in
 :mod:`keras_gans.techniques`.
 
-Example:
+Examples:
 
->>> gan = build("toy1d")
->>> gan.d_optimizer is not None
-True
+    >>> gan = build("toy1d")
+    >>> gan.d_optimizer is not None
+    True
 """
 
 import argparse

@@ -255,11 +255,11 @@ class GAN(keras.Model):
     def generate(self, num_samples):
         """Returns ``num_samples`` generated samples as a tensor.
 
-        Example:
+        Examples:
 
-        >>> from keras_gans.models import Toy1DGAN
-        >>> Toy1DGAN().generate(4).shape
-        TensorShape([4, 1])
+            >>> from keras_gans.models import Toy1DGAN
+            >>> Toy1DGAN().generate(4).shape
+            TensorShape([4, 1])
         """
         if not isinstance(num_samples, numbers.Integral) or isinstance(num_samples, bool) \
                 or num_samples < 1:

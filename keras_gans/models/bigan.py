@@ -32,14 +32,14 @@ class BiGAN(GAN):
             techniques that apply (not feature matching, R1 or minibatch
             discrimination, which assume D sees samples alone).
 
-    Example:
+    Examples:
 
-    >>> from keras_gans import data
-    >>> gan = BiGAN(networks.mixture_generator(units=16), encoder=networks.encoder(units=16))
-    >>> gan.compile()
-    >>> _ = gan.fit(data.gaussian_mixture_2d("ring", 16, seed=0), steps_per_epoch=2, verbose=0)
-    >>> gan.encode([[1.0, 0.0]]).shape
-    TensorShape([1, 2])
+        >>> from keras_gans import data
+        >>> gan = BiGAN(networks.mixture_generator(units=16), encoder=networks.encoder(units=16))
+        >>> gan.compile()
+        >>> _ = gan.fit(data.gaussian_mixture_2d("ring", 16, seed=0), steps_per_epoch=2, verbose=0)
+        >>> gan.encode([[1.0, 0.0]]).shape
+        TensorShape([1, 2])
     """
 
     logistic_loss = True

@@ -26,11 +26,11 @@ class DCGAN(VanillaGAN):
         **kwargs: :class:`VanillaGAN` options (``generator_loss``,
             ``discriminator_steps``).
 
-    Example:
+    Examples:
 
-    >>> gan = DCGAN(latent_dim=16, filters=8)
-    >>> gan.generate(2).shape
-    TensorShape([2, 28, 28, 1])
+        >>> gan = DCGAN(latent_dim=16, filters=8)
+        >>> gan.generate(2).shape
+        TensorShape([2, 28, 28, 1])
     """
 
     def __init__(self, generator=None, discriminator=None, latent_dim=100,
@@ -58,15 +58,14 @@ class ConditionalDCGAN(VanillaGAN):
         generator: ``[z, label] -> image``; default conditional DCGAN network.
         discriminator: ``[image, label] -> logit``; default conditional DCGAN.
         num_classes: number of classes (labels lie in ``[0, num_classes)``).
-        latent_dim, image_shape, filters, generator_dense_units,
-            discriminator_dense_units: used only to build default networks
-            (see :class:`DCGAN`).
+        latent_dim, image_shape, filters, generator_dense_units, discriminator_dense_units: used
+            only to build default networks (see :class:`DCGAN`).
 
-    Example:
+    Examples:
 
-    >>> gan = ConditionalDCGAN(num_classes=10, latent_dim=16, filters=8)
-    >>> gan.generate([0, 1, 9]).shape
-    TensorShape([3, 28, 28, 1])
+        >>> gan = ConditionalDCGAN(num_classes=10, latent_dim=16, filters=8)
+        >>> gan.generate([0, 1, 9]).shape
+        TensorShape([3, 28, 28, 1])
     """
 
     conditional = True

@@ -30,14 +30,14 @@ class EBGAN(GAN):
             that apply (EMA, instance noise, historical averaging, R1 on the
             energy; not those that need a logit layer).
 
-    Example:
+    Examples:
 
-    >>> import numpy as np
-    >>> gan = EBGAN(latent_dim=8, filters=4, embedding_units=8)
-    >>> gan.compile()
-    >>> history = gan.fit(np.zeros((8, 28, 28, 1), "float32"), batch_size=4, verbose=0)
-    >>> sorted(history.history)
-    ['d_loss', 'g_loss']
+        >>> import numpy as np
+        >>> gan = EBGAN(latent_dim=8, filters=4, embedding_units=8)
+        >>> gan.compile()
+        >>> history = gan.fit(np.zeros((8, 28, 28, 1), "float32"), batch_size=4, verbose=0)
+        >>> sorted(history.history)
+        ['d_loss', 'g_loss']
     """
 
     def __init__(self, generator=None, discriminator=None, margin=1.0, pulling_away_weight=0.1,

@@ -34,15 +34,15 @@ class SemiSupervisedGAN(GAN):
         latent_dim, image_shape, filters, discriminator_dense_units: for the default networks.
         **kwargs: :class:`~keras_gans.models.GAN` options and the techniques.
 
-    Example:
+    Examples:
 
-    >>> import numpy as np
-    >>> gan = SemiSupervisedGAN(num_classes=3, latent_dim=8, filters=4)
-    >>> gan.compile()
-    >>> images, labels = np.zeros((8, 28, 28, 1), "float32"), np.array([-1] * 4 + [0, 1, 2, 0])
-    >>> _ = gan.fit(images, labels, batch_size=8, verbose=0)
-    >>> gan.classify(images[:2]).shape
-    TensorShape([2, 3])
+        >>> import numpy as np
+        >>> gan = SemiSupervisedGAN(num_classes=3, latent_dim=8, filters=4)
+        >>> gan.compile()
+        >>> images, labels = np.zeros((8, 28, 28, 1), "float32"), np.array([-1] * 4 + [0, 1, 2, 0])
+        >>> _ = gan.fit(images, labels, batch_size=8, verbose=0)
+        >>> gan.classify(images[:2]).shape
+        TensorShape([2, 3])
     """
 
     needs_labels = True

@@ -28,14 +28,14 @@ class Toy1DGAN(VanillaGAN):
             narrowing) or ``generator_ema=0.999`` (samples from a moving
             average of G's weights).
 
-    Example:
+    Examples:
 
-    >>> from keras_gans import data
-    >>> gan = Toy1DGAN(minibatch_discrimination=True)
-    >>> gan.compile()
-    >>> history = gan.fit(data.gaussian_1d(batch_size=8, seed=0), steps_per_epoch=5, verbose=0)
-    >>> sorted(history.history)
-    ['d_loss', 'g_loss']
+        >>> from keras_gans import data
+        >>> gan = Toy1DGAN(minibatch_discrimination=True)
+        >>> gan.compile()
+        >>> history = gan.fit(data.gaussian_1d(batch_size=8, seed=0), steps_per_epoch=5, verbose=0)
+        >>> sorted(history.history)
+        ['d_loss', 'g_loss']
     """
 
     NOISES = ("stratified", "normal")

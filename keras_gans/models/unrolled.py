@@ -35,15 +35,15 @@ class UnrolledGAN(VanillaGAN):
         **kwargs: :class:`VanillaGAN` options and the training techniques
             (except feature matching, which replaces the loss being unrolled).
 
-    Example:
+    Examples:
 
-    >>> from keras_gans import data, networks
-    >>> gan = UnrolledGAN(networks.mixture_generator(units=16),
-    ...                   networks.mixture_discriminator(units=8), unrolling_steps=2)
-    >>> gan.compile()
-    >>> history = gan.fit(data.gaussian_mixture_2d("ring", 16, seed=0), steps_per_epoch=2, verbose=0)
-    >>> sorted(history.history)
-    ['d_loss', 'g_loss']
+        >>> from keras_gans import data, networks
+        >>> gan = UnrolledGAN(networks.mixture_generator(units=16),
+        ...                   networks.mixture_discriminator(units=8), unrolling_steps=2)
+        >>> gan.compile()
+        >>> history = gan.fit(data.gaussian_mixture_2d("ring", 16, seed=0), steps_per_epoch=2, verbose=0)
+        >>> sorted(history.history)
+        ['d_loss', 'g_loss']
     """
 
     def __init__(self, generator, discriminator, unrolling_steps=5, second_order=True, **kwargs):

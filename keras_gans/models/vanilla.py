@@ -21,16 +21,16 @@ class VanillaGAN(GAN):
             techniques (e.g. ``real_label=0.9``, the one-sided label smoothing
             of Salimans et al. 2016; ``feature_matching=1.0``).
 
-    Example:
+    Examples:
 
-    >>> import numpy as np
-    >>> from keras_gans import networks
-    >>> gan = VanillaGAN(networks.mlp_generator(8, units=(16,)),
-    ...                  networks.mlp_discriminator(units=(16,)))
-    >>> gan.compile()
-    >>> history = gan.fit(np.zeros((8, 28, 28, 1), "float32"), batch_size=4, verbose=0)
-    >>> sorted(history.history)
-    ['d_loss', 'g_loss']
+        >>> import numpy as np
+        >>> from keras_gans import networks
+        >>> gan = VanillaGAN(networks.mlp_generator(8, units=(16,)),
+        ...                  networks.mlp_discriminator(units=(16,)))
+        >>> gan.compile()
+        >>> history = gan.fit(np.zeros((8, 28, 28, 1), "float32"), batch_size=4, verbose=0)
+        >>> sorted(history.history)
+        ['d_loss', 'g_loss']
     """
 
     logistic_loss = True

@@ -21,18 +21,17 @@ class WGAN(GAN):
             DCGAN critic (batch norm, as in the paper's DCGAN critic).
         clip_value: ``c``.
         discriminator_steps: ``n_critic`` (default 5).
-        latent_dim, image_shape, filters, generator_dense_units,
-            discriminator_dense_units: used only to build default networks
-            (see :class:`~keras_gans.models.DCGAN`).
+        latent_dim, image_shape, filters, generator_dense_units, discriminator_dense_units: used
+            only to build default networks (see :class:`~keras_gans.models.DCGAN`).
 
-    Example:
+    Examples:
 
-    >>> import numpy as np
-    >>> gan = WGAN(latent_dim=8, filters=4)
-    >>> gan.compile()
-    >>> _ = gan.fit(np.zeros((20, 28, 28, 1), "float32"), batch_size=4, verbose=0)  # 1 step: 5 batches
-    >>> max(float(abs(w).numpy().max()) for w in gan.discriminator.trainable_weights) <= 0.01
-    True
+        >>> import numpy as np
+        >>> gan = WGAN(latent_dim=8, filters=4)
+        >>> gan.compile()
+        >>> _ = gan.fit(np.zeros((20, 28, 28, 1), "float32"), batch_size=4, verbose=0)  # 1 step: 5 batches
+        >>> max(float(abs(w).numpy().max()) for w in gan.discriminator.trainable_weights) <= 0.01
+        True
     """
 
     def __init__(self, generator=None, discriminator=None, clip_value=0.01, discriminator_steps=5,
@@ -87,13 +86,13 @@ class WGANGP(WGAN):
 
     Args:
         gradient_penalty_weight: ``λ``.
-        Other arguments as :class:`WGAN` (the default critic uses layer norm).
+        **kwargs: as :class:`WGAN` (the default critic uses layer norm).
 
-    Example:
+    Examples:
 
-    >>> gan = WGANGP(latent_dim=8, filters=4)
-    >>> [m.name for m in gan.metrics]
-    ['d_loss', 'g_loss', 'gradient_penalty']
+        >>> gan = WGANGP(latent_dim=8, filters=4)
+        >>> [m.name for m in gan.metrics]
+        ['d_loss', 'g_loss', 'gradient_penalty']
     """
 
     metric_names = ("d_loss", "g_loss", "gradient_penalty")

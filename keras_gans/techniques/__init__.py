@@ -34,14 +34,14 @@ The hooks, in the order a training step meets them:
                              exports use (the averaged one)
 ===========================  ===========================================================
 
-Example:
+Examples:
 
->>> from keras_gans.models import DCGAN
->>> gan = DCGAN(latent_dim=8, filters=4, generator_ema=0.99, real_label=0.9)
->>> [type(t).__name__ for t in gan.techniques]
-['OneSidedLabelSmoothing', 'GeneratorEMA']
->>> DCGAN.from_config(gan.get_config()).real_label
-0.9
+    >>> from keras_gans.models import DCGAN
+    >>> gan = DCGAN(latent_dim=8, filters=4, generator_ema=0.99, real_label=0.9)
+    >>> [type(t).__name__ for t in gan.techniques]
+    ['OneSidedLabelSmoothing', 'GeneratorEMA']
+    >>> DCGAN.from_config(gan.get_config()).real_label
+    0.9
 """
 
 import dataclasses
