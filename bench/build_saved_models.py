@@ -82,8 +82,11 @@ def main(argv=None):
     print("| export | variant | data set | training steps | metrics | size MB |")
     print("| --- | --- | --- | --- | --- | --- |")
     evaluators = {}
-    for name in args.names:
+    for number, name in enumerate(args.names, 1):
         variant_name, dataset, options = ENTRIES[name]
+        # Progress on stderr, so that stdout stays the Markdown table.
+        print(f"[{number}/{len(args.names)}] {name}: training {variant_name} on {dataset}",
+              file=sys.stderr, flush=True)
         if dataset == "gaussian_1d":
             model, metrics = train_toy(options, args.seed)
             metadata = {"dataset": "N(4, 0.5)", "metrics": metrics,

@@ -71,7 +71,9 @@ def main(argv=None):
           f"{reference['classifier_score']:.2f} | 1.00 | "
           f"{reference['conditional_accuracy']:.1%} |", flush=True)
     results = {"reference": reference}
-    for name in args.variants:
+    for number, name in enumerate(args.variants, 1):
+        print(f"[{number}/{len(args.variants)}] {name}: {args.minutes:g} min of fit()",
+              file=sys.stderr, flush=True)
         model, steps, seconds = train_for(name, args.dataset, args.minutes, args.seed)
         path = os.path.join(args.save_dir, f"{name}_{args.dataset}.keras")
         if not os.path.exists(path):

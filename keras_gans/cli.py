@@ -203,8 +203,9 @@ def build_parser():
                          help="project inside --directory (default: the variant's name)")
         sub.add_argument("--export-dir", default=None, metavar="DIR",
                          help="export the best model's generator as the next version under DIR")
-        sub.add_argument("--verbose", type=int, choices=(0, 1, 2), default=0,
-                         help="Keras progress output per trial (default 0)")
+        sub.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None,
+                         help="Keras Tuner's progress: 0 silent, 1 each trial's progress bar "
+                         "and summary, 2 a line per epoch (default 1 in a terminal, else 2)")
     return parser
 
 
@@ -613,8 +614,9 @@ def tune(args):
     except (ValueError, FileNotFoundError) as error:
         raise SystemExit(f"error: {error}") from None
     _check_export_dir(args.export_dir)
+    verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
     search = {"epochs": args.epochs, "steps_per_epoch": args.steps // args.epochs,
-              "verbose": args.verbose}
+              "verbose": verbose}
     if args.tuner == "hyperband":
         search.pop("epochs")  # Hyperband sets each trial's epochs itself
     tuner.search(dataset, **search)

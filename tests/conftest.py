@@ -15,6 +15,17 @@ import pytest  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def load_bench_script(name):
+    """The module of ``bench/<name>.py`` (the benchmark and builder scripts are not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        name, os.path.join(os.path.dirname(HERE), "bench", f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(autouse=True)
 def _seeded():
     """Every test starts from the same random state."""

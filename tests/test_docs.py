@@ -1,7 +1,6 @@
 """The README and the documentation site: short, pictures in step with the shipped models,
 every command in them runnable, and ``mkdocs build --strict`` clean (offline)."""
 
-import importlib.util
 import json
 import os
 import re
@@ -10,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import load_bench_script
 import tensorflow_datasets as tfds
 
 from keras_gans import cli
@@ -23,14 +23,6 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "NO_MKDOCS_2_WARNING": "1"}
 def _read(path):
     with open(path, encoding="utf-8") as file:
         return file.read()
-
-
-def _gallery():
-    spec = importlib.util.spec_from_file_location(
-        "build_gallery", os.path.join(REPO, "bench", "build_gallery.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def commands_in(markdown):
@@ -55,7 +47,7 @@ def test_the_readme_is_short_and_shows_pictures_first():
 
 
 def test_the_gallery_pictures_every_shipped_model_as_it_is_now():
-    gallery = _gallery()
+    gallery = load_bench_script("build_gallery")
     names = gallery.shipped_models()
     with open(gallery.MANIFEST, encoding="utf-8") as file:
         manifest = json.load(file)["models"]

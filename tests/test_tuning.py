@@ -125,7 +125,9 @@ def test_cli_tune_toy_writes_trials_plot_and_export(tmp_path, capsys):
     cli_main(["tune", "toy1d", "--tuner", "random", "--trials", "2", "--steps", "40",
               "--epochs", "2", "--seed", "0", "--directory", str(tmp_path / "tuning"),
               "--export-dir", str(tmp_path / "export")])
-    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    printed = capsys.readouterr().out
+    summary = json.loads(printed.strip().splitlines()[-1])
+    assert "Trial 2 Complete" in printed  # Keras Tuner's progress, on by default
     assert summary["objective"] == "w1" and len(summary["trials"]) == 2
     assert summary["best_score"] == min(trial["score"] for trial in summary["trials"])
     assert summary["default_learning_rates"] == {"d_learning_rate": 0.005, "g_learning_rate": 0.005}

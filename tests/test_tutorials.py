@@ -14,6 +14,7 @@ import re
 import time
 
 import pytest
+from conftest import load_bench_script
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TUTORIALS = os.path.join(REPO, "tutorials")
@@ -54,17 +55,6 @@ def test_tutorials_exist():
     assert NOTEBOOKS, f"Expected notebooks in {TUTORIALS}, found none."
 
 
-def _builder():
-    """bench/build_tutorials.py, whose hash the committed notebooks carry."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "build_tutorials", os.path.join(REPO, "bench", "build_tutorials.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_notebook_is_well_formed(path):
     """nbformat 4, python3 kernel, a markdown title, one `parameters` cell with QUICK = False."""
@@ -96,7 +86,7 @@ def test_notebook_is_committed_with_the_outputs_of_its_code(path):
     bench/build_tutorials.py stamps the hash of the code cells it ran; a code cell edited
     since then changes the hash, and this test names the command that brings them back in step.
     """
-    builder, notebook = _builder(), _load(path)
+    builder, notebook = load_bench_script("build_tutorials"), _load(path)
     name = os.path.basename(path)
     stamp = notebook["metadata"].get("keras_gans", {})
     command = f"python bench/build_tutorials.py --only {name[:2]}"
@@ -116,7 +106,7 @@ def test_notebook_is_committed_with_the_outputs_of_its_code(path):
 
 def test_source_hash_changes_with_the_code_only():
     """The stamp follows code cells: an edited code cell changes it, markdown and outputs do not."""
-    builder = _builder()
+    builder = load_bench_script("build_tutorials")
     notebook = {"cells": [{"cell_type": "markdown", "source": "# T"},
                           {"cell_type": "code", "source": ["x = 1\n", "x"], "outputs": []}]}
     before = builder.source_sha256(notebook)
