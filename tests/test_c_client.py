@@ -7,39 +7,28 @@ that process. If the compiler or the library is missing the tests fail, saying w
 
 import json
 import os
-import shutil
 import subprocess
 
 import numpy as np
 import pytest
-import tensorflow as tf
+from conftest import load_bench_script
 
 from keras_gans import generators
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHIPPED = os.path.join(os.path.dirname(HERE), "saved_models")
+SERVING_LOAD = load_bench_script("serving_load")
 EXPORTS = sorted(os.path.join(SHIPPED, name, max(os.listdir(os.path.join(SHIPPED, name)), key=int))
                  for name in os.listdir(SHIPPED) if os.path.isdir(os.path.join(SHIPPED, name)))
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    """The compiled client's path."""
-    compiler = shutil.which("gcc") or shutil.which("cc")
-    assert compiler, "no C compiler (gcc or cc) on PATH: the C API client cannot be built"
-    tf_dir = os.path.dirname(tf.__file__)
-    header = os.path.join(tf_dir, "include", "tensorflow", "c", "c_api.h")
-    library = os.path.join(tf_dir, "libtensorflow_cc.so.2")
-    for path in (header, library):
-        assert os.path.exists(path), f"the TensorFlow wheel lacks {path}: cannot build the client"
-    binary = str(tmp_path_factory.mktemp("c_client") / "serving_client")
-    result = subprocess.run(
-        [compiler, "-O2", "-Wall", "-o", binary, os.path.join(HERE, "c_client", "serving_client.c"),
-         f"-I{os.path.join(tf_dir, 'include')}", f"-L{tf_dir}", "-l:libtensorflow_cc.so.2",
-         "-l:libtensorflow_framework.so.2", f"-Wl,-rpath,{tf_dir}"],
-        capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return binary
+    """The compiled client's path (bench/serving_load.py's build: fails, saying why, if it cannot)."""
+    try:
+        return SERVING_LOAD.build_client(str(tmp_path_factory.mktemp("c_client")))
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 def serve(client, export, requests):
@@ -130,3 +119,12 @@ def test_bad_requests_get_an_error_status_and_the_next_request_is_served(client)
     assert answers[1]["error"] == 3 and "x >= 0 did not hold" in answers[1]["message"]
     assert "error" in answers[2]
     assert answers[3]["samples"].shape == (2, 28, 28, 1)
+
+
+def test_concurrent_requests_on_one_session_all_succeed_with_identical_answers(client):
+    """8 threads x 10 `generate` requests of one seed: no error, every answer equal to a single call's."""
+    for name, version in (("dcgan_mnist", "2"), ("cdcgan_mnist", "1")):
+        row = SERVING_LOAD.measure(client, os.path.join(SHIPPED, name, version), threads=8,
+                                   repeats=10, num_samples=4)
+        assert row["errors"] == 0 and row["mismatches"] == 0, row
+        assert row["threads"] == 8 and row["repeats"] == 10 and 0 < row["p50_ms"] <= row["p99_ms"]

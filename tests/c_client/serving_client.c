@@ -15,15 +15,20 @@
  *
  * or one "ERROR <request> <TF status code> <message>" line, and goes on to the next request.
  * "signatures" lists every SignatureDef as "SIGNATURE <name> <input|output> <key> <tensor>
- * <dtype>" lines. Built by tests/test_c_client.py:
+ * <dtype>" lines. "load THREADS REPEATS SIGNATURE INPUT=..." runs one request REPEATS times on
+ * each of THREADS threads sharing the loaded session and prints "LOAD <request> threads=..
+ * repeats=.. errors=.. mismatches=.. p50_ms=.. p99_ms=.. requests_per_s=..", where a mismatch is
+ * an answer whose first output differs from a single call's. Built by tests/test_c_client.py:
  *
  *     gcc serving_client.c -I$TF/include -L$TF -l:libtensorflow_cc.so.2
- *         -l:libtensorflow_framework.so.2 -Wl,-rpath,$TF
+ *         -l:libtensorflow_framework.so.2 -lpthread -Wl,-rpath,$TF
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tensorflow/c/c_api.h"
 
@@ -261,73 +266,207 @@ static void print_tensor(int request, const char *signature, const char *key, TF
 
 /* ------------------------------------------------------------ requests */
 
-static void run_request(TF_Session *session, TF_Graph *graph, const Signatures *signatures,
-                        int request, char *line) {
-  char *name = strtok(line, " \t\n");
-  if (!name) return;
+/* A parsed request: the feeds and fetches of one signature call. */
+typedef struct {
+  const Signature *signature;
+  TF_Output inputs[MAX_ENTRIES], outputs[MAX_ENTRIES];
+  TF_Tensor *input_values[MAX_ENTRIES];
+  int num_inputs;
+} Request;
+
+/* Parses "SIGNATURE INPUT=... ..." (the name already split off); returns 0 with a message. */
+static int prepare(TF_Graph *graph, const Signatures *signatures, const char *name,
+                   char **arguments, int num_arguments, Request *request, char *error,
+                   size_t error_size) {
+  memset(request, 0, sizeof(*request));
   const Signature *signature = find_signature(signatures, name);
   if (!signature) {
-    printf("ERROR %d %d expected a signature of the export, received %s\n", request,
-           TF_INVALID_ARGUMENT, name);
-    return;
+    snprintf(error, error_size, "expected a signature of the export, received %s", name);
+    return 0;
   }
-  TF_Output inputs[MAX_ENTRIES], outputs[MAX_ENTRIES];
-  TF_Tensor *input_values[MAX_ENTRIES] = {0}, *output_values[MAX_ENTRIES] = {0};
-  char *arguments[MAX_ENTRIES];
-  int num_arguments = 0;
-  for (char *argument = strtok(NULL, " \t\n"); argument && num_arguments < MAX_ENTRIES;
-       argument = strtok(NULL, " \t\n"))
-    arguments[num_arguments++] = argument;
-  char error[512] = "";
-  int given = 0;
-  for (int a = 0; a < num_arguments && !error[0]; a++) {
+  request->signature = signature;
+  for (int a = 0; a < num_arguments; a++) {
     char *equals = strchr(arguments[a], '=');
     if (!equals) {
-      snprintf(error, sizeof error, "expected INPUT=DTYPE:DIMS:VALUES, received %s", arguments[a]);
-      break;
+      snprintf(error, error_size, "expected INPUT=DTYPE:DIMS:VALUES, received %s", arguments[a]);
+      return 0;
     }
     *equals = '\0';
     const TensorInfo *info = NULL;
     for (int i = 0; i < signature->num_inputs; i++)
       if (strcmp(signature->inputs[i].key, arguments[a]) == 0) info = &signature->inputs[i];
     if (!info) {
-      snprintf(error, sizeof error, "signature %s has no input %s", name, arguments[a]);
-      break;
+      snprintf(error, error_size, "signature %s has no input %s", name, arguments[a]);
+      return 0;
     }
-    inputs[given].oper = TF_GraphOperationByName(graph, info->operation);
-    inputs[given].index = info->index;
-    input_values[given] = parse_tensor(equals + 1, error, sizeof error);
-    if (input_values[given]) given++;
+    int i = request->num_inputs;
+    request->inputs[i].oper = TF_GraphOperationByName(graph, info->operation);
+    request->inputs[i].index = info->index;
+    request->input_values[i] = parse_tensor(equals + 1, error, error_size);
+    if (!request->input_values[i]) return 0;
+    request->num_inputs++;
   }
-  if (!error[0] && given != signature->num_inputs)
-    snprintf(error, sizeof error, "signature %s takes %d inputs, received %d", name,
-             signature->num_inputs, given);
-  if (error[0]) {
-    printf("ERROR %d %d %s\n", request, TF_INVALID_ARGUMENT, error);
+  if (request->num_inputs != signature->num_inputs) {
+    snprintf(error, error_size, "signature %s takes %d inputs, received %d", name,
+             signature->num_inputs, request->num_inputs);
+    return 0;
+  }
+  for (int o = 0; o < signature->num_outputs; o++) {
+    request->outputs[o].oper = TF_GraphOperationByName(graph, signature->outputs[o].operation);
+    request->outputs[o].index = signature->outputs[o].index;
+  }
+  return 1;
+}
+
+static void release(Request *request) {
+  for (int i = 0; i < request->num_inputs; i++) TF_DeleteTensor(request->input_values[i]);
+}
+
+/* Runs a prepared request; on success the caller owns the output tensors. */
+static TF_Code run(TF_Session *session, const Request *request, TF_Tensor **outputs,
+                   char *message, size_t message_size) {
+  TF_Status *status = TF_NewStatus();
+  TF_SessionRun(session, NULL, request->inputs, (TF_Tensor *const *)request->input_values,
+                request->num_inputs, request->outputs, outputs,
+                request->signature->num_outputs, NULL, 0, NULL, status);
+  TF_Code code = TF_GetCode(status);
+  if (code != TF_OK) {
+    snprintf(message, message_size, "%s", TF_Message(status));
+    for (char *c = message; *c; c++)
+      if (*c == '\n') *c = ' '; /* one line */
+  }
+  TF_DeleteStatus(status);
+  return code;
+}
+
+static int split(char *line, char **words) {
+  int count = 0;
+  for (char *word = strtok(line, " \t\n"); word && count < MAX_ENTRIES;
+       word = strtok(NULL, " \t\n"))
+    words[count++] = word;
+  return count;
+}
+
+static void run_request(TF_Session *session, TF_Graph *graph, const Signatures *signatures,
+                        int number, char *line) {
+  char *words[MAX_ENTRIES];
+  int count = split(line, words);
+  if (count == 0) return;
+  Request request;
+  char error[1024] = "";
+  TF_Tensor *outputs[MAX_ENTRIES] = {0};
+  if (!prepare(graph, signatures, words[0], words + 1, count - 1, &request, error, sizeof error)) {
+    printf("ERROR %d %d %s\n", number, TF_INVALID_ARGUMENT, error);
   } else {
-    for (int o = 0; o < signature->num_outputs; o++) {
-      outputs[o].oper = TF_GraphOperationByName(graph, signature->outputs[o].operation);
-      outputs[o].index = signature->outputs[o].index;
-    }
-    TF_Status *status = TF_NewStatus();
-    TF_SessionRun(session, NULL, inputs, input_values, given, outputs, output_values,
-                  signature->num_outputs, NULL, 0, NULL, status);
-    if (TF_GetCode(status) != TF_OK) {
-      /* One line: the message may span several. */
-      char message[1024];
-      snprintf(message, sizeof message, "%s", TF_Message(status));
-      for (char *c = message; *c; c++)
-        if (*c == '\n') *c = ' ';
-      printf("ERROR %d %d %s\n", request, TF_GetCode(status), message);
+    TF_Code code = run(session, &request, outputs, error, sizeof error);
+    if (code != TF_OK) {
+      printf("ERROR %d %d %s\n", number, code, error);
     } else {
-      for (int o = 0; o < signature->num_outputs; o++) {
-        print_tensor(request, name, signature->outputs[o].key, output_values[o]);
-        TF_DeleteTensor(output_values[o]);
+      for (int o = 0; o < request.signature->num_outputs; o++) {
+        print_tensor(number, words[0], request.signature->outputs[o].key, outputs[o]);
+        TF_DeleteTensor(outputs[o]);
       }
     }
-    TF_DeleteStatus(status);
   }
-  for (int i = 0; i < given; i++) TF_DeleteTensor(input_values[i]);
+  release(&request);
+  fflush(stdout);
+}
+
+/* ------------------------------------------------------------ load: threads sharing a session */
+
+typedef struct {
+  TF_Session *session;
+  const Request *request;
+  int repeats;
+  double *latencies_ms; /* repeats of them */
+  int errors, mismatches;
+  const TF_Tensor *reference; /* the first output of a single call: what every call must give */
+} Worker;
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static void *work(void *argument) {
+  Worker *worker = argument;
+  char message[1024];
+  for (int r = 0; r < worker->repeats; r++) {
+    TF_Tensor *outputs[MAX_ENTRIES] = {0};
+    double start = now_ms();
+    TF_Code code = run(worker->session, worker->request, outputs, message, sizeof message);
+    worker->latencies_ms[r] = now_ms() - start;
+    if (code != TF_OK) {
+      worker->errors++;
+      continue;
+    }
+    if (TF_TensorByteSize(outputs[0]) != TF_TensorByteSize(worker->reference) ||
+        memcmp(TF_TensorData(outputs[0]), TF_TensorData(worker->reference),
+               TF_TensorByteSize(outputs[0])) != 0)
+      worker->mismatches++;
+    for (int o = 0; o < worker->request->signature->num_outputs; o++) TF_DeleteTensor(outputs[o]);
+  }
+  return NULL;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* "load THREADS REPEATS SIGNATURE INPUT=..." -> one LOAD line with latency percentiles. */
+static void run_load(TF_Session *session, TF_Graph *graph, const Signatures *signatures,
+                     int number, char *line) {
+  char *words[MAX_ENTRIES];
+  int count = split(line, words);
+  int threads = count > 3 ? atoi(words[1]) : 0, repeats = count > 3 ? atoi(words[2]) : 0;
+  Request request;
+  char error[1024] = "";
+  if (threads < 1 || threads > 256 || repeats < 1) {
+    printf("ERROR %d %d expected load THREADS (1-256) REPEATS (>= 1) SIGNATURE INPUTS\n", number,
+           TF_INVALID_ARGUMENT);
+    fflush(stdout);
+    return;
+  }
+  if (!prepare(graph, signatures, words[3], words + 4, count - 4, &request, error, sizeof error)) {
+    printf("ERROR %d %d %s\n", number, TF_INVALID_ARGUMENT, error);
+    release(&request);
+    fflush(stdout);
+    return;
+  }
+  TF_Tensor *reference[MAX_ENTRIES] = {0};
+  TF_Code code = run(session, &request, reference, error, sizeof error);
+  if (code != TF_OK) {
+    printf("ERROR %d %d %s\n", number, code, error);
+    release(&request);
+    fflush(stdout);
+    return;
+  }
+  pthread_t ids[256];
+  Worker workers[256];
+  double *latencies = malloc(sizeof(double) * (size_t)threads * (size_t)repeats);
+  double start = now_ms();
+  for (int t = 0; t < threads; t++) {
+    workers[t] = (Worker){session, &request, repeats, latencies + (size_t)t * repeats, 0, 0,
+                          reference[0]};
+    pthread_create(&ids[t], NULL, work, &workers[t]);
+  }
+  int errors = 0, mismatches = 0;
+  for (int t = 0; t < threads; t++) {
+    pthread_join(ids[t], NULL);
+    errors += workers[t].errors;
+    mismatches += workers[t].mismatches;
+  }
+  double seconds = (now_ms() - start) / 1e3;
+  int total = threads * repeats;
+  qsort(latencies, (size_t)total, sizeof(double), compare_doubles);
+  printf("LOAD %d threads=%d repeats=%d errors=%d mismatches=%d p50_ms=%.3f p99_ms=%.3f "
+         "requests_per_s=%.1f\n", number, threads, repeats, errors, mismatches,
+         latencies[(total - 1) / 2], latencies[(int)(0.99 * (total - 1))], total / seconds);
+  free(latencies);
+  for (int o = 0; o < request.signature->num_outputs; o++) TF_DeleteTensor(reference[o]);
+  release(&request);
   fflush(stdout);
 }
 
@@ -372,7 +511,8 @@ int main(int argc, char **argv) {
       fflush(stdout);
       continue;
     }
-    run_request(session, graph, &signatures, request++, line);
+    if (strncmp(line, "load ", 5) == 0) run_load(session, graph, &signatures, request++, line);
+    else run_request(session, graph, &signatures, request++, line);
   }
   TF_CloseSession(session, status);
   TF_DeleteSession(session, status);
