@@ -20,6 +20,11 @@ Signatures (``tensorflow/serving/predict``):
 - ``classify`` (the semi-supervised GAN): ``images`` float32 in [-1, 1] ->
   ``probabilities`` ``[batch, K]``.
 
+Every request's batch must lie in ``[1, MAX_BATCH]`` (65,536), checked in the graph:
+an empty or too large request fails with ``INVALID_ARGUMENT`` and the server stays up.
+(Exports made before this check, such as ``saved_models/``'s current versions, accept batch 0
+and have no cap.)
+
 Examples:
 
     >>> import tempfile
@@ -43,6 +48,9 @@ import tempfile
 import numpy as np
 
 METADATA_FILE = "model.json"
+#: The largest batch one request may ask for (``num_samples``, rows of ``z``, labels or samples):
+#: checked in the graph, so that a request cannot exhaust the server's memory.
+MAX_BATCH = 65_536
 WARMUP_FILE = "tf_serving_warmup_requests"
 
 
@@ -93,25 +101,36 @@ def serving_functions(model):
             result["images"] = tf.cast(pixels, tf.uint8)
         return result
 
+    def checked(batch, tensor):
+        """``tensor`` once ``1 <= batch <= MAX_BATCH`` holds (else the request fails in-graph)."""
+        with tf.control_dependencies([
+                tf.debugging.assert_positive(batch, "batch (num_samples, rows of z, labels or "
+                                             "samples) must be >= 1"),
+                tf.debugging.assert_less_equal(batch, tf.constant(MAX_BATCH, batch.dtype),
+                                               f"batch must be <= {MAX_BATCH} per request")]):
+            return tf.identity(tensor)
+
     latent = tf.TensorSpec([None, model.latent_dim], tf.float32, name="z")
     seed = tf.TensorSpec([], tf.int64, name="seed")
     if model.conditional:
         label = tf.TensorSpec([None], tf.int32, name="label")
 
         def serve(z, label):
+            z = checked(tf.shape(z)[0], z)
             return outputs(model.sample(z, model.checked_labels(label)))
 
         def generate(label, seed):
-            label = model.checked_labels(label)
+            label = model.checked_labels(checked(tf.shape(label)[0], label))
             z = model.sample_noise(tf.shape(label)[0], seed=tf.stack([seed, tf.constant(0, tf.int64)]))
             return {**outputs(model.sample(z, label)), "z": z}
 
         return {"serving_default": (serve, [latent, label]), "generate": (generate, [label, seed])}
 
     def serve(z):
-        return outputs(model.sample(z))
+        return outputs(model.sample(checked(tf.shape(z)[0], z)))
 
     def generate(num_samples, seed):
+        num_samples = checked(num_samples, num_samples)
         z = model.sample_noise(num_samples, seed=tf.stack([seed, tf.constant(0, tf.int64)]))
         return {**outputs(model.sample(z)), "z": z}
 
@@ -119,15 +138,17 @@ def serving_functions(model):
     functions = {"serving_default": (serve, [latent]), "generate": (generate, [count, seed])}
     sample_shape = [None, *model.generator.outputs[0].shape[1:]]
     for name, (method, input_name, output_name, _) in _sample_signatures(model).items():
-        functions[name] = (_named_output(method, output_name),
+        functions[name] = (_named_output(method, output_name, checked),
                            [tf.TensorSpec(sample_shape, tf.float32, name=input_name)])
     return functions
 
 
-def _named_output(method, output_name):
+def _named_output(method, output_name, checked):
     """``samples -> {output_name: method(samples)}`` (one argument: a traceable signature)."""
+    import tensorflow as tf
+
     def run(samples):
-        return {output_name: method(samples)}
+        return {output_name: method(checked(tf.shape(samples)[0], samples))}
 
     return run
 
@@ -186,6 +207,7 @@ def build_metadata(model, metadata=None):
                _sample_signatures(model).items()},
         },
         "outputs": ["samples", "images"] if len(shape) == 3 else ["samples"],
+        "max_batch": MAX_BATCH,
     }
     info.update(metadata or {})
     return info

@@ -99,7 +99,7 @@ def test_bad_requests_get_an_error_status_and_the_next_request_is_served(client)
         "generate num_samples=int32::2 seed=int64::0",     # then a good one
         "generate num_samples=int32:2:1,2 seed=int64::0",  # a vector where a scalar belongs
         "serving_default z=float32:1,3:0,0,0",             # wrong latent width
-        "serving_default z=float32:0,100:",                # batch 0: an empty answer
+        "serving_default z=float32:0,100:",  # batch 0: an empty answer (exported before the cap)
         "generate num_samples=int32::1 seed=int64::0",
     ])
     assert answers[0]["error"] == 3 and "must be >= 0" in answers[0]["message"]  # INVALID_ARGUMENT
@@ -128,3 +128,44 @@ def test_concurrent_requests_on_one_session_all_succeed_with_identical_answers(c
                                    repeats=10, num_samples=4)
         assert row["errors"] == 0 and row["mismatches"] == 0, row
         assert row["threads"] == 8 and row["repeats"] == 10 and 0 < row["p50_ms"] <= row["p99_ms"]
+
+
+@pytest.fixture(scope="module")
+def fresh_exports(tmp_path_factory):
+    """A toy and a conditional DCGAN exported now, with the batch check of export.MAX_BATCH."""
+    from keras_gans.models import ConditionalDCGAN, Toy1DGAN
+
+    base = tmp_path_factory.mktemp("fresh")
+    toy = Toy1DGAN(noise="normal").export_generator(str(base / "toy"), allow_untrained=True)
+    cgan = ConditionalDCGAN(latent_dim=4, filters=2, num_classes=3).export_generator(
+        str(base / "cgan"), allow_untrained=True)
+    return toy, cgan
+
+
+def test_requests_beyond_the_documented_cap_fail_in_the_graph(client, fresh_exports):
+    from keras_gans.export import MAX_BATCH
+
+    toy, cgan = fresh_exports
+    _, answers = serve(client, toy, [
+        "generate num_samples=int32::0 seed=int64::0",
+        "generate num_samples=int32::-3 seed=int64::0",
+        "generate num_samples=int32::1000000000 seed=int64::0",  # would be 4 GB of samples
+        "serving_default z=float32:0,1:",
+        f"generate num_samples=int32::{MAX_BATCH} seed=int64::0",
+        "generate num_samples=int32::3 seed=int64::0",
+    ])
+    for request in (0, 1, 3):
+        assert answers[request]["error"] == 3 and "must be >= 1" in answers[request]["message"]
+    assert answers[2]["error"] == 3 and f"must be <= {MAX_BATCH}" in answers[2]["message"]
+    assert answers[4]["samples"].shape == (MAX_BATCH, 1)  # the cap itself is allowed
+    assert answers[5]["samples"].shape == (3, 1)
+    _, answers = serve(client, cgan, [
+        "generate label=int32:0: seed=int64::0",
+        "generate label=int32:2:0,3 seed=int64::0",
+        "generate label=int32:2:0,2 seed=int64::0",
+    ])
+    assert "must be >= 1" in answers[0]["message"]
+    assert "label >= num_classes" in answers[1]["message"]
+    assert answers[2]["samples"].shape == (2, 28, 28, 1)
+    with open(os.path.join(toy, "assets.extra", "model.json"), encoding="utf-8") as file:
+        assert json.load(file)["max_batch"] == MAX_BATCH
