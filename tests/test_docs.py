@@ -74,6 +74,15 @@ def test_every_image_the_readme_and_docs_show_exists_and_is_small():
         assert os.path.getsize(path) < 1_000_000, f"{image} is {os.path.getsize(path)} bytes"
 
 
+def test_every_link_of_the_readme_resolves():
+    text = _read(README)
+    links = [target for target in re.findall(r"(?<!!)\[[^\]]*\]\(([^)#]+)\)", text)
+             if "://" not in target]
+    assert len(links) >= 10
+    missing = [target for target in links if not os.path.exists(os.path.join(REPO, target))]
+    assert not missing, f"README.md links to missing files: {missing}"
+
+
 def test_the_readme_names_every_variant_and_its_paper():
     from keras_gans.variants import VARIANTS
 
