@@ -42,9 +42,9 @@ def fingerprint(name):
     """``(version, sha256 of its fingerprint.pb)`` of the newest export of ``name``."""
     from keras_gans import export
 
-    version = export.existing_versions(os.path.join(SAVED_MODELS, name))[-1]
-    with open(os.path.join(SAVED_MODELS, name, str(version), "fingerprint.pb"), "rb") as file:
-        return version, hashlib.sha256(file.read()).hexdigest()
+    path = export.latest_version(os.path.join(SAVED_MODELS, name))
+    with open(os.path.join(path, "fingerprint.pb"), "rb") as file:
+        return int(os.path.basename(path)), hashlib.sha256(file.read()).hexdigest()
 
 
 def picture(name, path):

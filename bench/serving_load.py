@@ -92,8 +92,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as scratch:
         client = build_client(scratch)
         for name in names:
-            base = os.path.join(SAVED_MODELS, name)
-            path = os.path.join(base, str(export.existing_versions(base)[-1]))
+            path = export.latest_version(os.path.join(SAVED_MODELS, name))
             row = measure(client, path, args.threads, args.repeats, args.num_samples)
             print(f"| {name} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | "
                   f"{row['requests_per_s']:.0f} | {row['errors']} | {row['mismatches']} |",

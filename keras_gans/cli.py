@@ -298,6 +298,11 @@ def _steps_and_epochs(args, variant):
         )
 
 
+def _verbosity(requested):
+    """``--verbose``, or by default a progress bar in a terminal and a line per epoch in a log."""
+    return requested if requested is not None else (1 if sys.stdout.isatty() else 2)
+
+
 def _load_data(args, variant):
     """The training data of ``args``: TFDS images or the 1-D Gaussian stream."""
     from keras_gans import data
@@ -496,7 +501,7 @@ def train(args):
                 evaluation.ImageEvaluator(args.dataset), num_samples=args.eval_samples,
                 with_reference=True)
             fit_callbacks.append(quality)
-    verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
+    verbose = _verbosity(args.verbose)
     history = model.fit(dataset, epochs=args.epochs, steps_per_epoch=args.steps // args.epochs,
                         callbacks=fit_callbacks, verbose=verbose)
     if non_finite_stop.stopped_step is not None:
@@ -538,7 +543,7 @@ def train(args):
                               title=variant.name)
     if args.export_dir:
         summary["export"] = model.export_generator(args.export_dir, export_metadata(summary))
-    saving.write_json(os.path.join(output, "metrics.json"), summary, overwrite=False)
+    saving.write_json(os.path.join(output, saving.RUN_SUMMARY), summary, overwrite=False)
     if backup is not None:  # model.keras now holds all of it
         shutil.rmtree(backup.backup_dir, ignore_errors=True)
     return summary
@@ -574,11 +579,9 @@ def export(args):
 
     if not os.path.isfile(args.model):
         raise SystemExit(f"error: expected a .keras file, received {args.model!r} (not a file).")
-    summary_path = os.path.join(os.path.dirname(args.model), "metrics.json")
-    summary = {}
-    if os.path.isfile(summary_path):
-        with open(summary_path, encoding="utf-8") as file:
-            summary = json.load(file)
+    from keras_gans import saving
+
+    summary = saving.read_run_summary(args.model)
     try:
         model = keras.models.load_model(args.model)
         path = model.export_generator(args.to, export_metadata(summary))
@@ -614,7 +617,7 @@ def tune(args):
     except (ValueError, FileNotFoundError) as error:
         raise SystemExit(f"error: {error}") from None
     _check_export_dir(args.export_dir)
-    verbose = args.verbose if args.verbose is not None else (1 if sys.stdout.isatty() else 2)
+    verbose = _verbosity(args.verbose)
     search = {"epochs": args.epochs, "steps_per_epoch": args.steps // args.epochs,
               "verbose": verbose}
     if args.tuner == "hyperband":

@@ -62,6 +62,12 @@ def existing_versions(base_dir):
                   if name.isdigit() and os.path.isdir(os.path.join(base_dir, name)))
 
 
+def latest_version(base_dir):
+    """The path of the newest version under ``base_dir`` (what TF Serving serves), or None."""
+    versions = existing_versions(base_dir)
+    return os.path.join(base_dir, str(versions[-1])) if versions else None
+
+
 def check_base_dir(base_dir):
     """Raises ``NotADirectoryError`` if ``base_dir`` exists and is not a directory."""
     if os.path.exists(base_dir) and not os.path.isdir(base_dir):

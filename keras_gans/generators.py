@@ -158,13 +158,6 @@ class SavedModelGenerator(Generator):
                           **({} if labels is None else {"label": labels}))["samples"]
 
 
-def _latest_version(base_dir):
-    from keras_gans import export
-
-    versions = export.existing_versions(base_dir)
-    return os.path.join(base_dir, str(versions[-1])) if versions else None
-
-
 def load(path):
     """A :class:`Generator` from a ``.keras`` file, an export version directory
     (``.../3`` holding ``saved_model.pb``) or a TF Serving base path (its newest version).
@@ -178,7 +171,11 @@ def load(path):
         raise FileNotFoundError(f"Expected a .keras file or a SavedModel directory, received "
                                 f"{path!r}, which does not exist.")
     if os.path.isdir(path):
-        version = path if os.path.isfile(os.path.join(path, "saved_model.pb")) else _latest_version(path)
+        version = path
+        if not os.path.isfile(os.path.join(path, "saved_model.pb")):  # a base path of versions
+            from keras_gans import export
+
+            version = export.latest_version(path)
         if version is None or not os.path.isfile(os.path.join(version, "saved_model.pb")):
             raise FileNotFoundError(
                 f"Expected a SavedModel directory (with saved_model.pb) or a base path of numbered "
@@ -198,12 +195,10 @@ def load(path):
     if not isinstance(model, GAN):
         raise ValueError(f"Expected a GAN of keras_gans in {path!r}, received a "
                          f"{type(model).__name__}.")
-    metadata = {}
-    summary = os.path.join(os.path.dirname(path), "metrics.json")  # written by `train`
-    if os.path.isfile(summary):
-        with open(summary, encoding="utf-8") as file:
-            metadata = {key: value for key, value in json.load(file).items()
-                        if key in ("variant", "dataset", "metrics", "reference")}
+    from keras_gans import saving
+
+    metadata = {key: value for key, value in saving.read_run_summary(path).items()
+                if key in ("variant", "dataset", "metrics", "reference")}
     return KerasGenerator(model, metadata, path)
 
 

@@ -104,3 +104,17 @@ def save_model(model, path, overwrite=True):
 
     with atomic_path(path, overwrite=overwrite) as temporary:
         keras.Model.save(model, temporary, overwrite=True)  # Keras' own writer, in place
+
+
+#: What ``python -m keras_gans train`` writes beside its ``model.keras``.
+RUN_SUMMARY = "metrics.json"
+
+
+def read_run_summary(model_path):
+    """The ``metrics.json`` that ``train`` wrote beside ``model_path``, or ``{}`` if there is none."""
+    path = os.path.join(os.path.dirname(os.fspath(model_path)), RUN_SUMMARY)
+    if not os.path.isfile(path):
+        return {}
+    with open(path, encoding="utf-8") as file:
+        return json.load(file)
+
