@@ -382,9 +382,12 @@ class GAN(keras.Model):
         out-of-range embedding lookup, GPUs silently return zeros.
         """
         labels = tf.cast(labels, tf.int32)
-        tf.debugging.assert_less(labels, self.num_classes, "label >= num_classes")
-        tf.debugging.assert_non_negative(labels, "negative label")
-        return labels
+        # The lookup must wait for the checks: otherwise a CPU may run it first and fail
+        # with a bare "indices[1] = 10 is not in [0, 10)" instead of the checks' message.
+        with tf.control_dependencies([
+                tf.debugging.assert_less(labels, self.num_classes, "label >= num_classes"),
+                tf.debugging.assert_non_negative(labels, "negative label")]):
+            return tf.identity(labels)
 
     @property
     def steps_trained(self):
