@@ -11,12 +11,13 @@
 
 import os
 import shutil
+import tempfile
 import time
 
 import keras
 import numpy as np
 
-from keras_gans import evaluation, plotting
+from keras_gans import distribute, evaluation, plotting
 
 
 def _not_finite(samples, names):
@@ -453,6 +454,16 @@ class BackupAndRestore(keras.callbacks.Callback):
       the CLI uses), the resumed run ends with the same weights as one that
       was never interrupted. It prints ``Resumed from step N``.
 
+    - **Several workers** (``MultiWorkerMirroredStrategy``, as TensorFlow's
+      multi-worker tutorial does it): every worker takes part in each
+      backup, since saving distributed variables is collective, but only the
+      chief writes to ``backup_dir``; the others write to a scratch
+      directory of their own and delete it at once. Every worker restores
+      the chief's newest backup, so ``backup_dir`` must be on a file system
+      all workers see; workers that restored different positions (another
+      directory, a backup written in between) stop with a ``ValueError``
+      rather than train apart.
+
     Backups are taken at epoch ends (as Keras' default): choose
     ``steps_per_epoch`` for how much work an interruption may cost.
 
@@ -516,6 +527,23 @@ class BackupAndRestore(keras.callbacks.Callback):
         return self._manager
 
     @property
+    def _writes(self):
+        """Whether this process writes the backups: all but a multi-worker run's non-chiefs."""
+        return distribute.is_chief(self.model.distribute_strategy)
+
+    def _save(self, number):
+        """Backs up as number ``number``; a non-chief worker writes to scratch and deletes it."""
+        manager = self._checkpoint_manager()
+        if self._writes:
+            manager.save(checkpoint_number=number)
+            return
+        scratch = tempfile.mkdtemp(prefix="keras_gans-backup-")
+        try:
+            manager.checkpoint.write(os.path.join(scratch, f"ckpt-{number}"))
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    @property
     def latest(self):
         """Path prefix of the newest backup, or None."""
         import tensorflow as tf
@@ -538,6 +566,7 @@ class BackupAndRestore(keras.callbacks.Callback):
         if latest is None:  # a new run (also when this callback served an earlier fit())
             for position in self._position.values():
                 position.assign(0)
+            self._check_workers_restored(0, 0)
             return 0, 0
         try:
             self._check_shapes(latest)  # before any variable is assigned
@@ -550,10 +579,19 @@ class BackupAndRestore(keras.callbacks.Callback):
             ) from None
         epoch, batches = (int(self._position[key].numpy()) for key in ("epoch", "batches"))
         step = getattr(self.model, "steps_trained", "?")
+        self._check_workers_restored(epoch, batches)
         print(
             f"Resumed from step {step} (epoch {epoch}) of the backup in {self.backup_dir}.",
             flush=True)
         return epoch, batches
+
+    def _check_workers_restored(self, epoch, batches):
+        """On several workers: raises ``ValueError`` unless all restored the same position."""
+        distribute.check_workers_agree(
+            {"epoch restored": epoch, "real batches consumed": batches},
+            self.model.distribute_strategy,
+            hint=f"Expected every worker to restore the chief's newest backup from {self.backup_dir}: "
+                 "give every worker the same backup directory, on a file system they all see.")
 
     def _check_shapes(self, latest):
         """Raises ``ValueError`` if the backup lacks a variable of one of this model's shapes.
@@ -586,7 +624,7 @@ class BackupAndRestore(keras.callbacks.Callback):
         self._batches_in_epoch = batch + 1  # `batch`: index of the execution's last step
 
     def on_epoch_end(self, epoch, logs=None):
-        manager = self._checkpoint_manager()
+        self._checkpoint_manager()  # creates the position variables
         # Real minibatches: a GAN's training step takes k of them (GAN.real_batches).
         per_step = getattr(self.model, "real_batches_per_step", 1)
         self._position["batches"].assign_add(self._batches_in_epoch * per_step)
@@ -599,9 +637,9 @@ class BackupAndRestore(keras.callbacks.Callback):
                 f"last good backup is kept: {self.latest}.", flush=True)
             return
         self._position["epoch"].assign(epoch + 1)
-        manager.save(checkpoint_number=epoch + 1)
+        self._save(epoch + 1)
 
     def on_train_end(self, logs=None):
         self._restored = False  # the next fit() restores again
-        if self.delete_checkpoint and not self.skipped_non_finite:
+        if self.delete_checkpoint and not self.skipped_non_finite and self._writes:
             shutil.rmtree(self.backup_dir, ignore_errors=True)

@@ -13,7 +13,7 @@ import sys
 
 from keras_gans import techniques
 from keras_gans.data import IMAGE_DATASETS, MIXTURES
-from keras_gans.distribute import STRATEGIES
+from keras_gans.distribute import CLUSTER_TIMEOUT, STRATEGIES
 from keras_gans.variants import VARIANTS, Recipe, batch_size_of
 
 OPTIMIZERS = ("default", "adam", "sgd", "rmsprop")
@@ -152,7 +152,12 @@ def build_parser():
         sub.add_argument("--strategy", choices=STRATEGIES, default="auto",
                          help="tf.distribute strategy: auto (mirrored when there is more than "
                          "one GPU), none, mirrored, multi_worker (cluster from TF_CONFIG; "
-                         "--batch-size is then the global batch)")
+                         "--batch-size is then the global batch; every worker needs the "
+                         "same --output, on a file system they all see)")
+        sub.add_argument("--cluster-timeout", type=_positive_float,
+                         default=CLUSTER_TIMEOUT, metavar="SECONDS",
+                         help="multi_worker: seconds to wait for every worker to start "
+                         f"(default {CLUSTER_TIMEOUT})")
         sub.add_argument("--mixed-precision", action="store_true",
                          help="mixed_float16 compute with loss scaling (a GPU speed-up)")
         sub.add_argument("--jit-compile", action="store_true",
@@ -340,6 +345,7 @@ def _check_export_dir(export_dir):
 #: ``train`` arguments that do not change the trained weights: a run may be
 #: resumed with other values of these (e.g. on another number of devices).
 NOT_TRAINING_ARGUMENTS = ("command", "argv", "output", "verbose", "export_dir", "strategy",
+                          "cluster_timeout",
                           "animate", "animate_every", "download", "eval_samples")
 RUN_RECORD = "run.json"
 BACKUP_DIR = "backup"
@@ -351,7 +357,35 @@ def training_arguments(args):
             if key not in NOT_TRAINING_ARGUMENTS}
 
 
-def _output_dir(args, variant_name):
+def _digest(value):
+    """A 60-bit integer digest of a JSON-able value (compared between workers)."""
+    import hashlib
+
+    text = json.dumps(value, sort_keys=True, default=str)
+    return int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)
+
+
+def _lost_worker_message(error, backup):
+    """The error of a multi-worker run whose cluster lost a worker."""
+    import re
+
+    text = str(error)
+    unhealthy = re.search(r"unhealthy \(stopped sending heartbeats\):\s*(\S+)", text)
+    peer = re.search(r"remote target (\S+) while calling (\S+?):", text)
+    if unhealthy:
+        reason = f"{unhealthy.group(1)} stopped sending heartbeats"
+    elif peer:
+        reason = f"{peer.group(1)} dropped the connection during {peer.group(2)}"
+    else:
+        reason = (text.strip().splitlines() or [""])[0][:200]
+    latest = backup.latest if backup else None
+    where = (f"the last backup ({latest}) is intact" if latest
+             else "no epoch finished before it, so there is no backup yet")
+    return (f"error: the cluster lost a worker ({type(error).__name__}: {reason}); {where}. "
+            "Start every worker again with the same command to resume.")
+
+
+def _output_dir(args, variant_name, write=True):
     """Returns ``(directory, resuming)`` for the results of ``train``.
 
     - An ``--output`` that holds a finished run (``model.keras``) is refused:
@@ -360,6 +394,9 @@ def _output_dir(args, variant_name):
       provided the training arguments are those recorded in its ``run.json``.
     - Otherwise a new directory: ``--output`` or a fresh ``runs/NAME``,
       ``runs/NAME-2``, ...
+
+    With ``write=False`` (a non-chief worker) the same checks are made but
+    nothing is created: the chief writes the directory.
     """
     from keras_gans import saving
 
@@ -375,6 +412,8 @@ def _output_dir(args, variant_name):
         if os.path.exists(os.path.join(requested, BACKUP_DIR, "checkpoint")):
             _check_same_training(requested, args)
             return requested, True
+        if not write:
+            return requested, False
         path = requested
     else:
         base, suffix = os.path.join("runs", variant_name), 1
@@ -441,7 +480,7 @@ def train(args):
     # Build (and so validate) everything before creating files or training.
     try:
         # First: MultiWorkerMirroredStrategy must exist before any other op.
-        strategy = distribute.get_strategy(args.strategy)
+        strategy = distribute.get_strategy(args.strategy, cluster_timeout=args.cluster_timeout)
         if args.mixed_precision:
             keras.mixed_precision.set_global_policy("mixed_float16")
         d_optimizer, g_optimizer = make_optimizers(
@@ -456,22 +495,28 @@ def train(args):
             model.compile(d_optimizer, g_optimizer, steps_per_execution=args.steps_per_execution,
                           jit_compile=args.jit_compile)
         dataset = _load_data(args, variant)
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, FileNotFoundError, TimeoutError) as error:
         raise SystemExit(f"error: {error}") from None
-    chief = distribute.is_chief(strategy)
+    chief, multi_worker = distribute.is_chief(strategy), distribute.is_multi_worker(strategy)
+    if multi_worker and not args.output:
+        raise SystemExit(
+            "error: --strategy multi_worker needs --output: the same directory for every "
+            "worker, on a file system they all see; the chief writes the run and its backups "
+            "there and every worker resumes from them.")
     if chief:
         _check_export_dir(args.export_dir)
     # Non-chief workers of a multi-worker run train in lockstep and write nothing.
-    output, resuming = _output_dir(args, variant.name) if chief else (None, False)
+    output, resuming = _output_dir(args, variant.name, write=chief)
     non_finite_stop = callbacks.TerminateOnNaN()
     fit_callbacks = [non_finite_stop]
     backup = None
-    if chief and not distribute.is_multi_worker(strategy):
-        # Every epoch end; rerunning the same command resumes from the newest one.
+    if chief or multi_worker:
+        # Every epoch end; rerunning the same command resumes from the newest one. On
+        # several workers all take part in each backup, the chief alone writes it.
         backup = callbacks.BackupAndRestore(os.path.join(output, BACKUP_DIR),
                                             delete_checkpoint=False)
         fit_callbacks.append(backup)
-        if not resuming:
+        if chief and not resuming:
             again = "this command" if args.output else f"this command with --output {output}"
             print(f"Backing up to {backup.backup_dir} at every epoch end; if interrupted, "
                   f"run {again} to resume.", flush=True)
@@ -502,8 +547,19 @@ def train(args):
                 with_reference=True)
             fit_callbacks.append(quality)
     verbose = _verbosity(args.verbose)
-    history = model.fit(dataset, epochs=args.epochs, steps_per_epoch=args.steps // args.epochs,
-                        callbacks=fit_callbacks, verbose=verbose)
+    try:
+        distribute.check_workers_agree(
+            {"training arguments (a digest)": _digest(training_arguments(args))}, strategy,
+            hint="Start every worker with the same train command.")
+        history = model.fit(dataset, epochs=args.epochs, steps_per_epoch=args.steps // args.epochs,
+                            callbacks=fit_callbacks, verbose=verbose)
+    except ValueError as error:  # e.g. workers that restored different backups
+        raise SystemExit(f"error: {error}") from None
+    except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError,
+            tf.errors.AbortedError) as error:
+        if not multi_worker:
+            raise
+        raise SystemExit(_lost_worker_message(error, backup)) from None
     if non_finite_stop.stopped_step is not None:
         where = (f"the last good backup ({backup.latest}) is intact" if backup and backup.latest
                  else "no epoch finished before it, so there is no backup")

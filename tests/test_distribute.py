@@ -2,7 +2,6 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
 
@@ -10,6 +9,7 @@ import keras
 import numpy as np
 import pytest
 
+import cluster
 from keras_gans import distribute
 from keras_gans.cli import main as cli_main
 from keras_gans.variants import VARIANTS
@@ -119,60 +119,9 @@ def test_xla_on_cpu_replicas_is_refused_before_training(mirrored):
 
 
 # ----------------------------------------------------------------- multi-worker
-def _free_ports(count):
-    sockets = [socket.socket() for _ in range(count)]
-    for sock in sockets:
-        sock.bind(("localhost", 0))
-    ports = [sock.getsockname()[1] for sock in sockets]
-    for sock in sockets:
-        sock.close()
-    return ports
-
-
-def test_multi_worker_trains_identical_weights_and_only_the_chief_writes(tmp_path):
-    export_dir = tmp_path / "export"
-    outputs = _run_workers(
-        [sys.executable, "-m", "keras_gans", "train", "toy1d", "--strategy", "multi_worker",
-         "--steps", "40", "--epochs", "2", "--seed", "5", "--steps-per-execution", "10",
-         "--output", str(tmp_path / "worker{index}"), "--export-dir", str(export_dir),
-         "--verbose", "0"])
-    outputs = [json.loads(stdout.strip().splitlines()[-1]) for stdout in outputs]
-    chief, other = outputs
-    assert chief["distribution"] == {"task": 0, "chief": True, "replicas": 2}
-    assert other["distribution"] == {"task": 1, "chief": False, "replicas": 2}
-    assert chief["steps"] == other["steps"] == 40
-    assert chief["weights_sha256"] == other["weights_sha256"]
-    assert chief["metrics"] == pytest.approx(other["metrics"])
-    # Only the chief wrote: its run directory and one export version.
-    assert (tmp_path / "worker0" / "model.keras").is_file()
-    assert not (tmp_path / "worker1").exists()
-    assert sorted(os.listdir(export_dir)) == ["1"]
-    assert chief["export"].endswith(os.path.join("export", "1"))
-
-
-def _run_workers(command, count=2, timeout=300):
-    """Runs ``command`` as ``count`` local workers of one cluster; returns their stdouts."""
-    cluster = {"worker": [f"localhost:{port}" for port in _free_ports(count)]}
-    workers = []
-    for index in range(count):
-        tf_config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
-        workers.append(subprocess.Popen(
-            [arg.format(index=index) for arg in command], stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, cwd=HERE, env={**ENV, "TF_CONFIG": tf_config}))
-    outputs = []
-    try:
-        for worker in workers:
-            stdout, stderr = worker.communicate(timeout=timeout)
-            assert worker.returncode == 0, stderr[-3000:]
-            outputs.append(stdout)
-    finally:
-        for worker in workers:
-            worker.kill()
-    return outputs
-
-
+# Training, faults and resumes on several workers: tests/test_multi_worker.py.
 def test_workers_seeded_alike_draw_different_noise(tmp_path):
-    _run_workers([sys.executable, "multi_worker_check.py", str(tmp_path / "worker{index}.json")])
+    cluster.run([sys.executable, "multi_worker_check.py", str(tmp_path / "worker{index}.json")])
     first, second = (json.loads((tmp_path / f"worker{i}.json").read_text()) for i in range(2))
     for key in ("unseeded", "seeded"):
         assert np.asarray(first[key]).shape == (4, 8)
