@@ -22,8 +22,8 @@ Signatures (``tensorflow/serving/predict``):
 
 Every request's batch must lie in ``[1, MAX_BATCH]`` (65,536), checked in the graph:
 an empty or too large request fails with ``INVALID_ARGUMENT`` and the server stays up.
-(Exports made before this check, such as ``saved_models/``'s current versions, accept batch 0
-and have no cap.)
+(Exports made before this check accept batch 0 and have no cap; ``bench/reexport_saved_models.py``
+re-exports an export with the current signatures and the same weights.)
 
 Examples:
 

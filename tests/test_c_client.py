@@ -92,61 +92,55 @@ def test_the_c_loader_serves_each_export_as_python_does(client, export):
         assert decoded["images"].dtype == np.uint8 and decoded["images"].shape == shape
 
 
+def _shipped(name):
+    """The newest version of the shipped export ``name`` (what TF Serving serves)."""
+    from keras_gans.export import latest_version
+
+    return latest_version(os.path.join(SHIPPED, name))
+
+
 def test_bad_requests_get_an_error_status_and_the_next_request_is_served(client):
-    unconditional = os.path.join(SHIPPED, "dcgan_mnist", "2")
-    _, answers = serve(client, unconditional, [
+    _, answers = serve(client, _shipped("dcgan_mnist"), [
         "generate num_samples=int32::-1 seed=int64::0",    # negative count
         "generate num_samples=int32::2 seed=int64::0",     # then a good one
         "generate num_samples=int32:2:1,2 seed=int64::0",  # a vector where a scalar belongs
         "serving_default z=float32:1,3:0,0,0",             # wrong latent width
-        "serving_default z=float32:0,100:",  # batch 0: an empty answer (exported before the cap)
+        "serving_default z=float32:0,100:",                # batch 0
         "generate num_samples=int32::1 seed=int64::0",
     ])
-    assert answers[0]["error"] == 3 and "must be >= 0" in answers[0]["message"]  # INVALID_ARGUMENT
+    assert answers[0]["error"] == 3 and "must be >= 1" in answers[0]["message"]  # INVALID_ARGUMENT
     assert answers[1]["samples"].shape == (2, 28, 28, 1)
     assert "error" in answers[2] and "error" in answers[3]
-    assert answers[4]["samples"].shape == (0, 28, 28, 1)
+    assert answers[4]["error"] == 3 and "must be >= 1" in answers[4]["message"]
     assert answers[5]["samples"].shape == (1, 28, 28, 1)
 
-    conditional = os.path.join(SHIPPED, "cdcgan_mnist", "1")
-    _, answers = serve(client, conditional, [
+    _, answers = serve(client, _shipped("cdcgan_mnist"), [
         "generate label=int32:2:3,10 seed=int64::0",       # label out of range
         "generate label=int32:1:-1 seed=int64::0",         # negative label
         "generate label=int32:2,1:3,4 seed=int64::0",      # wrong label shape
+        "generate label=int32:0: seed=int64::0",           # no labels
         "generate label=int32:2:3,4 seed=int64::0",
     ])
-    # These exports predate the ordering of checks before the lookup (models.GAN.checked_labels):
-    # either may fail first, both with INVALID_ARGUMENT; fresh exports' messages are checked below.
-    assert answers[0]["error"] == 3 and answers[1]["error"] == 3
+    assert answers[0]["error"] == 3 and "label >= num_classes" in answers[0]["message"]
+    assert answers[1]["error"] == 3 and "negative label" in answers[1]["message"]
     assert "error" in answers[2]
-    assert answers[3]["samples"].shape == (2, 28, 28, 1)
+    assert answers[3]["error"] == 3 and "must be >= 1" in answers[3]["message"]
+    assert answers[4]["samples"].shape == (2, 28, 28, 1)
 
 
 def test_concurrent_requests_on_one_session_all_succeed_with_identical_answers(client):
     """8 threads x 10 `generate` requests of one seed: no error, every answer equal to a single call's."""
-    for name, version in (("dcgan_mnist", "2"), ("cdcgan_mnist", "1")):
-        row = SERVING_LOAD.measure(client, os.path.join(SHIPPED, name, version), threads=8,
+    for name in ("dcgan_mnist", "cdcgan_mnist"):
+        row = SERVING_LOAD.measure(client, _shipped(name), threads=8,
                                    repeats=10, num_samples=4)
         assert row["errors"] == 0 and row["mismatches"] == 0, row
         assert row["threads"] == 8 and row["repeats"] == 10 and 0 < row["p50_ms"] <= row["p99_ms"]
 
 
-@pytest.fixture(scope="module")
-def fresh_exports(tmp_path_factory):
-    """A toy and a conditional DCGAN exported now, with the batch check of export.MAX_BATCH."""
-    from keras_gans.models import ConditionalDCGAN, Toy1DGAN
-
-    base = tmp_path_factory.mktemp("fresh")
-    toy = Toy1DGAN(noise="normal").export_generator(str(base / "toy"), allow_untrained=True)
-    cgan = ConditionalDCGAN(latent_dim=4, filters=2, num_classes=3).export_generator(
-        str(base / "cgan"), allow_untrained=True)
-    return toy, cgan
-
-
-def test_requests_beyond_the_documented_cap_fail_in_the_graph(client, fresh_exports):
+def test_requests_beyond_the_documented_cap_fail_in_the_graph(client):
     from keras_gans.export import MAX_BATCH
 
-    toy, cgan = fresh_exports
+    toy, cgan = _shipped("toy1d"), _shipped("cdcgan_mnist")
     _, answers = serve(client, toy, [
         "generate num_samples=int32::0 seed=int64::0",
         "generate num_samples=int32::-3 seed=int64::0",
@@ -160,15 +154,12 @@ def test_requests_beyond_the_documented_cap_fail_in_the_graph(client, fresh_expo
     assert answers[2]["error"] == 3 and f"must be <= {MAX_BATCH}" in answers[2]["message"]
     assert answers[4]["samples"].shape == (MAX_BATCH, 1)  # the cap itself is allowed
     assert answers[5]["samples"].shape == (3, 1)
-    _, answers = serve(client, cgan, [
-        "generate label=int32:0: seed=int64::0",
-        "generate label=int32:2:0,3 seed=int64::0",
-        "generate label=int32:2:0,2 seed=int64::0",
-    ])
-    assert "must be >= 1" in answers[0]["message"]
-    assert answers[1]["error"] == 3 and "label >= num_classes" in answers[1]["message"]
-    assert answers[2]["samples"].shape == (2, 28, 28, 1)
+    # The label checks run before the embedding lookup: always their own message, never the
+    # lookup's bare index error (which a CPU could otherwise raise first).
+    _, answers = serve(client, cgan, ["generate label=int32:1:10 seed=int64::0"] * 5)
+    assert all("label >= num_classes" in answers[i]["message"] for i in range(5)), answers
     _, answers = serve(client, cgan, ["generate label=int32:1:-1 seed=int64::0"] * 5)
     assert all("negative label" in answers[i]["message"] for i in range(5)), answers
-    with open(os.path.join(toy, "assets.extra", "model.json"), encoding="utf-8") as file:
-        assert json.load(file)["max_batch"] == MAX_BATCH
+    for export in EXPORTS:  # every shipped export records its cap
+        with open(os.path.join(export, "assets.extra", "model.json"), encoding="utf-8") as file:
+            assert json.load(file)["max_batch"] == MAX_BATCH, export
