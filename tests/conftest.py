@@ -26,6 +26,17 @@ def load_bench_script(name):
     return module
 
 
+def backed_up_epoch(run_dir):
+    """The epoch of the newest backup in ``run_dir/backup``, from its CheckpointManager index file
+    (0 without one): what a test waits for before it kills a run."""
+    try:
+        with open(os.path.join(run_dir, "backup", "checkpoint"), encoding="utf-8") as file:
+            first = file.readline()
+    except FileNotFoundError:
+        return 0
+    return int(first.rsplit("-", 1)[-1].strip().strip('"')) if "ckpt-" in first else 0
+
+
 @pytest.fixture(autouse=True)
 def _seeded():
     """Every test starts from the same random state."""

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from conftest import backed_up_epoch
 from keras_gans import callbacks, cli, data, networks, saving
 from keras_gans.models import (
     DCGAN, WGAN, WGANGP, BiGAN, ConditionalDCGAN, Toy1DGAN, UnrolledGAN, VanillaGAN,
@@ -36,16 +37,6 @@ def _summary(process):
     return out, json.loads(out.strip().splitlines()[-1])
 
 
-def _backed_up_epoch(directory):
-    """The epoch of the newest backup, from the CheckpointManager's index file."""
-    try:
-        with open(os.path.join(directory, "backup", "checkpoint"), encoding="utf-8") as file:
-            first = file.readline()
-    except FileNotFoundError:
-        return 0
-    return int(first.rsplit("-", 1)[-1].strip().strip('"')) if "ckpt-" in first else 0
-
-
 def test_kill_9_mid_run_then_the_same_command_resumes_to_the_same_weights(tmp_path):
     uninterrupted = _train(*TOY_RUN, "--output", str(tmp_path / "whole"))
     _, whole = _summary(uninterrupted)
@@ -53,12 +44,12 @@ def test_kill_9_mid_run_then_the_same_command_resumes_to_the_same_weights(tmp_pa
     run_dir = tmp_path / "killed"
     victim = _train(*TOY_RUN, "--output", str(run_dir))
     deadline = time.monotonic() + 300
-    while _backed_up_epoch(run_dir) < 3 and victim.poll() is None and time.monotonic() < deadline:
+    while backed_up_epoch(run_dir) < 3 and victim.poll() is None and time.monotonic() < deadline:
         time.sleep(0.005)
     victim.send_signal(signal.SIGKILL)
     victim.communicate()
     assert victim.returncode == -signal.SIGKILL
-    killed_at = _backed_up_epoch(run_dir)
+    killed_at = backed_up_epoch(run_dir)
     assert 3 <= killed_at < 30, "the kill must land in the middle of the run"
     assert not (run_dir / "model.keras").exists()
 

@@ -10,6 +10,7 @@ import time
 import pytest
 
 import cluster
+from conftest import backed_up_epoch
 
 # 30 epochs of 10 steps: a backup every 10 steps, time to kill a worker mid-way.
 TOY_RUN = [sys.executable, "-m", "keras_gans", "train", "toy1d", "--strategy", "multi_worker",
@@ -21,20 +22,10 @@ def _summary(stdout):
     return json.loads(stdout.strip().splitlines()[-1])
 
 
-def _backed_up_epoch(directory):
-    """The epoch of the chief's newest backup, from the CheckpointManager's index file."""
-    try:
-        with open(os.path.join(directory, "backup", "checkpoint"), encoding="utf-8") as file:
-            first = file.readline()
-    except FileNotFoundError:
-        return 0
-    return int(first.rsplit("-", 1)[-1].strip().strip('"')) if "ckpt-" in first else 0
-
-
 def _kill_when_backed_up(processes, victim, directory, epoch):
     """kill -9 worker ``victim`` once the backup of ``epoch`` exists; returns the others' results."""
     deadline = time.monotonic() + 300
-    while (_backed_up_epoch(directory) < epoch and processes[victim].poll() is None
+    while (backed_up_epoch(directory) < epoch and processes[victim].poll() is None
            and time.monotonic() < deadline):
         time.sleep(0.005)
     processes[victim].send_signal(signal.SIGKILL)
@@ -91,7 +82,7 @@ def test_killed_workers_resume_to_the_weights_of_an_uninterrupted_run(uninterrup
     # 1. kill -9 the non-chief: the chief notices (heartbeats) and stops with a clear error.
     survivors = _kill_when_backed_up(workers.start(command), 1, run_dir, epoch=5)
     _assert_lost_a_worker(survivors, run_dir)
-    first_backup = _backed_up_epoch(run_dir)
+    first_backup = backed_up_epoch(run_dir)
     assert 5 <= first_backup < 30 and not (run_dir / "model.keras").exists()
 
     # 2. Restarts that would train apart are refused by every worker, and change nothing.
@@ -104,14 +95,14 @@ def test_killed_workers_resume_to_the_weights_of_an_uninterrupted_run(uninterrup
     for returncode, _, stderr in apart.values():
         assert returncode != 0 and "Expected every worker to restore the chief's newest backup" in stderr, \
             stderr[-3000:]
-    assert _backed_up_epoch(run_dir) == first_backup and not (tmp_path / "elsewhere").exists()
+    assert backed_up_epoch(run_dir) == first_backup and not (tmp_path / "elsewhere").exists()
 
     # 3. The same commands resume from the backup; this time kill -9 the chief.
     processes = workers.start(command)
     survivors = _kill_when_backed_up(processes, 0, run_dir, epoch=first_backup + 5)
     _assert_lost_a_worker(survivors, run_dir)
     assert "Resumed from step" in survivors[1][1]
-    second_backup = _backed_up_epoch(run_dir)
+    second_backup = backed_up_epoch(run_dir)
     assert first_backup + 5 <= second_backup < 30
 
     # 4. And again: both resume from the chief's newest backup and end where the
