@@ -74,8 +74,10 @@ def serve(tmp_path):
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
-    """With pytest-xdist (``-n 2``): the tests that share the 1-vs-2-replica report
-    run on one worker, so its module-scoped fixture is computed once."""
+    """With pytest-xdist (``-n 2``): the tests that share a costly module-scoped fixture
+    (the 1-vs-2-replica report, the uninterrupted multi-worker run) run on one worker, so
+    the fixture is computed once."""
     for item in items:
-        if "mirrored" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("mirrored"))
+        for fixture in ("mirrored", "uninterrupted"):
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(fixture))
