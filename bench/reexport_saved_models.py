@@ -80,8 +80,8 @@ def requests(info):
     return result
 
 
-def outputs(path, inputs_by_signature):
-    loaded = tf.saved_model.load(path)
+def outputs(loaded, inputs_by_signature):
+    """``{signature: {output: array}}`` of a loaded export for ``requests()``' inputs."""
     return {signature: {key: value.numpy() for key, value in
                         loaded.signatures[signature](**{k: tf.constant(v) for k, v in inputs.items()}).items()}
             for signature, inputs in inputs_by_signature.items()}
@@ -104,14 +104,15 @@ def main(argv=None):
         with open(os.path.join(old, "assets.extra", export.METADATA_FILE), encoding="utf-8") as file:
             info = json.load(file)
         model = rebuild(name, info)
-        copy_weights(tf.saved_model.load(old), model)
+        previous = tf.saved_model.load(old)
+        copy_weights(previous, model)
         generated = export.build_metadata(model)
         kept = {key: value for key, value in info.items() if key not in generated}
         kept["reexported"] = {"from_version": int(os.path.basename(old)), "by": command}
         new = export.export_generator(model, base, kept)
         inputs = requests(info)
         try:
-            before, after = outputs(old, inputs), outputs(new, inputs)
+            before, after = outputs(previous, inputs), outputs(tf.saved_model.load(new), inputs)
             difference = max(float(np.max(np.abs(before[s][k].astype("float64") - after[s][k])))
                              for s in before for k in before[s])
         except BaseException:

@@ -56,7 +56,8 @@ def get_strategy(name="auto", cluster_timeout=CLUSTER_TIMEOUT):
         return tf.distribute.get_strategy()
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
-    cluster = json.loads(os.environ.get("TF_CONFIG") or "{}").get("cluster", {})
+    tf_config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    cluster = tf_config.get("cluster", {})
     if not cluster:
         raise ValueError(
             "Expected the TF_CONFIG environment variable to describe the cluster for "
@@ -71,8 +72,7 @@ def get_strategy(name="auto", cluster_timeout=CLUSTER_TIMEOUT):
     except tf.errors.DeadlineExceededError:
         raise TimeoutError(
             f"Expected every worker of the cluster {cluster} to start within "
-            f"{cluster_timeout:g} s, but not all did (this is task "
-            f"{os.environ.get('TF_CONFIG') and json.loads(os.environ['TF_CONFIG']).get('task')}). "
+            f"{cluster_timeout:g} s, but not all did (this is task {tf_config.get('task')}). "
             "Start every worker, with the same command; after a lost worker, restart all of them."
         ) from None
 
@@ -161,8 +161,8 @@ def check_workers_agree(values, strategy=None, hint="Start every worker with the
 
     gathered = strategy.experimental_local_results(gather())[0].numpy()
     # One row per replica; a worker's replicas hold the same row.
-    differing = [f"{name}: {sorted(set(gathered[:, i].tolist()))}"
-                 for i, name in enumerate(names) if len(set(gathered[:, i].tolist())) > 1]
+    held = {name: sorted(set(gathered[:, i].tolist())) for i, name in enumerate(names)}
+    differing = [f"{name}: {seen}" for name, seen in held.items() if len(seen) > 1]
     if differing:
         raise ValueError(
             "Expected every worker to hold the same values, received different ones "
