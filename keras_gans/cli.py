@@ -449,18 +449,19 @@ def _check_same_training(output, args):
         )
 
 
-def make_optimizers(name, learning_rate, recipe=Recipe()):
+def make_optimizers(name, learning_rate, recipe=Recipe(), steps=None):
     """``(d_optimizer, g_optimizer)`` for ``--optimizer``/``--learning-rate``.
 
-    ``default`` is the recipe's optimizers, or ``(None, None)`` (the model's,
-    i.e. the paper's) when it has none.
+    ``default`` is the recipe's optimizers (a learning-rate decay spans
+    ``steps``, the run's ``--steps``), or ``(None, None)`` (the model's, i.e.
+    the paper's) when it has none.
     """
     import keras
 
     if name == "default":
         if learning_rate is not None:
             raise SystemExit("error: --learning-rate needs --optimizer (adam, sgd or rmsprop).")
-        return recipe.make_optimizers()
+        return recipe.make_optimizers(steps)
     classes = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD,
                "rmsprop": keras.optimizers.RMSprop}
     kwargs = {} if learning_rate is None else {"learning_rate": learning_rate}
@@ -484,7 +485,7 @@ def train(args):
         if args.mixed_precision:
             keras.mixed_precision.set_global_policy("mixed_float16")
         d_optimizer, g_optimizer = make_optimizers(
-            args.optimizer, args.learning_rate, variant.settings(args.paper))
+            args.optimizer, args.learning_rate, variant.settings(args.paper), steps=args.steps)
         if args.seed is not None:
             # Reproducible: seeded initializers, data order and noise, and ops that
             # pick deterministic kernels.

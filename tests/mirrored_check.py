@@ -22,7 +22,7 @@ GLOBAL_BATCH, STEPS, IMAGE_SHAPE = 8, 3, (8, 8, 1)
 SMALL_IMAGES = dict(latent_dim=8, filters=4, image_shape=IMAGE_SHAPE)
 #: Techniques that must train the same weights on 1 and 2 replicas (R1: without batch norm).
 TECHNIQUES = dict(feature_matching=1.0, generator_ema=0.9, historical_averaging=0.01,
-                  instance_noise=0.1, real_label=0.9)
+                  instance_noise=0.1, real_label=0.9, diff_augment="translation,cutout")
 SMALL_MIXTURE = dict(generator_units=8, generator_depth=1, discriminator_units=8,
                      discriminator_depth=1)
 #: name -> (variant, options)

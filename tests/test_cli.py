@@ -103,6 +103,12 @@ def test_train_image_variants_on_mock_data(variant, extra, tmp_path, capsys):
         assert "val_conditional_accuracy" in summary["metrics"]
     elif variant == "wgan_gp":
         assert "gradient_penalty" in summary["metrics"]
+        # The recipe's learning rates decay over this run's --steps (not the default 3,000).
+        import keras
+
+        model = keras.models.load_model(tmp_path / "model.keras")
+        for optimizer in (model.d_optimizer, model.g_optimizer):
+            assert optimizer.get_config()["learning_rate"]["config"]["decay_steps"] == 2
     else:
         assert {"val_fcd", "val_classifier_score"} <= set(summary["metrics"])
 

@@ -141,7 +141,8 @@ def test_multi_worker_without_tf_config_is_a_clear_error(monkeypatch):
 WITH_TECHNIQUES = {
     "dcgan_techniques": ("dcgan", dict(generator_ema=0.99, feature_matching=1.0, r1_gamma=1.0,
                                        historical_averaging=0.01, instance_noise=0.1,
-                                       minibatch_discrimination=True, real_label=0.9)),
+                                       minibatch_discrimination=True, real_label=0.9,
+                                       diff_augment="translation,cutout")),
     "wgan_gp_virtual_batch_norm": ("wgan_gp", dict(virtual_batch_norm=True,
                                                    reference_batch_size=4)),
 }

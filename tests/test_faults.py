@@ -80,7 +80,7 @@ def _tiny(variant):
         "dcgan_techniques": lambda: DCGAN(
             latent_dim=8, filters=4, discriminator_steps=2, seed=5, generator_ema=0.9,
             historical_averaging=0.01, feature_matching=1.0, instance_noise=0.1, r1_gamma=1.0,
-            minibatch_discrimination=True, real_label=0.9),
+            minibatch_discrimination=True, real_label=0.9, diff_augment="translation,cutout"),
         # 2-D mixtures: the unrolled GAN (its look-ahead reads Adam's state) and BiGAN's encoder.
         "mixture_unrolled": lambda: UnrolledGAN(
             networks.mixture_generator(units=8, depth=1),

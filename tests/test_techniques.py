@@ -148,6 +148,63 @@ def test_instance_noise_anneals_linearly_to_zero():
     np.testing.assert_array_equal(gan.D(images, training=False), gan.discriminator(images))
 
 
+def _numpy_translate(images, shifts):
+    out = np.zeros_like(images)
+    height, width = images.shape[1:3]
+    for n, (dy, dx) in enumerate(shifts):
+        for i in range(height):
+            for j in range(width):
+                if 0 <= i - dy < height and 0 <= j - dx < width:
+                    out[n, i, j] = images[n, i - dy, j - dx]
+    return out
+
+
+def _numpy_cutout(images, centres, size):
+    out = images.copy()
+    for n, (cy, cx) in enumerate(centres):
+        top, left = max(cy - size // 2, 0), max(cx - size // 2, 0)
+        out[n, top:max(cy - size // 2 + size, 0), left:max(cx - size // 2 + size, 0)] = 0
+    return out
+
+
+def test_diff_augment_translation_and_cutout_match_numpy():
+    from keras_gans.techniques.diff_augment import cutout, translate
+
+    images = np.random.default_rng(0).uniform(-1, 1, (5, 7, 6, 2)).astype("float32")
+    shifts = np.array([[0, 0], [2, -1], [-3, 3], [7, 0], [-1, -6]])
+    np.testing.assert_array_equal(translate(images, shifts), _numpy_translate(images, shifts))
+    centres = np.array([[0, 0], [3, 3], [6, 5], [7, 6], [1, 4]])
+    for size in (1, 3, 4):
+        np.testing.assert_array_equal(cutout(images, centres, size),
+                                      _numpy_cutout(images, centres, size))
+
+
+def test_diff_augment_draws_the_papers_ranges_and_passes_gradients_to_g():
+    gan = DCGAN(**SMALL, diff_augment="translation,cutout")
+    gan.compile()
+    [technique] = gan.techniques
+    ones = tf.ones((400, 28, 28, 1))
+    augmented = technique.discriminator_input(gan, ones).numpy()
+    # Cutout: a 14 x 14 square (clipped at the borders) of zeros in every image.
+    zeros = (augmented == 0).sum(axis=(1, 2, 3))
+    assert zeros.min() > 0 and zeros.max() <= 28 * 4 * 2 + 14 * 14
+    # Translation: up to round(28 / 8) = 4 pixels, so some row or column of 4 is 0, never 5.
+    translation = DCGAN(**SMALL, diff_augment="translation")
+    translation.compile()
+    shifted = translation.techniques[0].discriminator_input(translation, ones).numpy()[..., 0]
+    empty_rows = (shifted.sum(axis=2) == 0).sum(axis=1)
+    empty_columns = (shifted.sum(axis=1) == 0).sum(axis=1)
+    assert set(empty_rows) == set(range(5)) and set(empty_columns) == set(range(5))
+    # G's gradients flow through the augmentation; D sees it in training only.
+    z = gan.sample_noise(4)
+    with tf.GradientTape() as tape:
+        logits = gan.D(gan.generator(z), training=True)
+    gradients = tape.gradient(logits, gan.generator.trainable_variables)
+    assert all(g is not None for g in gradients) and any(np.any(g.numpy()) for g in gradients)
+    images = tf.constant(_images(4))
+    np.testing.assert_array_equal(gan.D(images, training=False), gan.discriminator(images))
+
+
 def test_label_smoothing_sets_the_real_target_of_d_loss():
     assert DCGAN(**SMALL).real_label == 1.0
     gan = DCGAN(**SMALL, real_label=0.9)
@@ -260,6 +317,8 @@ ALL = dict(feature_matching=1.0, generator_ema=0.99, instance_noise=0.1, r1_gamm
 
 @pytest.mark.parametrize("cls, options", [
     (DCGAN, dict(ALL, real_label=0.9, discriminator_steps=2)),
+    (DCGAN, dict(diff_augment="translation,cutout", translation_fraction=0.25,
+                 cutout_fraction=0.3, generator_ema=0.99)),
     (DCGAN, dict(virtual_batch_norm=True, reference_batch_size=4, generator_ema=0.99)),
     (ConditionalDCGAN, dict(ALL, real_label=0.9)),
     (WGAN, dict(ALL)),
@@ -310,6 +369,9 @@ def test_generator_ema_is_exported():
     (dict(real_label=0.4), r"real_label > 0.5 and <= 1, received 0.4"),
     (dict(minibatch_discrimination=True, minibatch_kernels=0), "minibatch_kernels >= 1"),
     (dict(instance_noise=0.1, instance_noise_steps=2.5), "instance_noise_steps to be an integer"),
+    (dict(diff_augment="color"), r"diff_augment in \('', 'translation', 'cutout', "
+     r"'translation,cutout'\), received 'color'"),
+    (dict(diff_augment="cutout", cutout_fraction=0.0), "cutout_fraction > 0 and <= 1"),
 ])
 def test_invalid_settings_are_refused_before_any_step(options, message):
     with pytest.raises(ValueError, match=message):
@@ -325,6 +387,12 @@ def test_invalid_settings_are_refused_before_any_step(options, message):
 def test_a_technique_that_does_not_apply_is_refused(cls, options, message):
     with pytest.raises(ValueError, match=message):
         cls(**SMALL, **options)
+
+
+def test_diff_augment_needs_images():
+    with pytest.raises(ValueError, match=r"diff_augment .* does not apply to Toy1DGAN: it "
+                       r"augments images .* samples have shape \(None, 1\)"):
+        Toy1DGAN(diff_augment="translation")
 
 
 def test_virtual_batch_norm_needs_batch_norm_in_the_generator():
@@ -395,3 +463,14 @@ def test_recipes_build_and_paper_is_the_model_classes_defaults():
     assert float(paper.g_optimizer.learning_rate) == pytest.approx(2e-4)
     for name, variant in variants.VARIANTS.items():  # every recipe is valid for its variant
         variants.build(name, compile=False, **({"latent_dim": 8} if variant.data == "images" else {}))
+    # A recipe's cosine learning-rate decay ends where its variant's default run (--steps) does.
+    decays = {}
+    for name, variant in variants.VARIANTS.items():
+        for optimizer in variant.recipe.make_optimizers():
+            schedule = getattr(optimizer, "_learning_rate", None)
+            if isinstance(schedule, keras.optimizers.schedules.CosineDecay):
+                decays[name] = schedule.decay_steps
+                assert schedule.decay_steps == variant.steps, name
+                assert float(schedule(variant.steps)) == pytest.approx(
+                    0.01 * float(schedule(0)), rel=1e-5)
+    assert {"dcgan", "wgan_gp", "mixture_gan"} <= set(decays)

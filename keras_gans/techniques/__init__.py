@@ -22,7 +22,7 @@ The hooks, in the order a training step meets them:
 ``transform_networks``       replace the networks at construction (minibatch
                              discrimination, virtual batch norm)
 ``build``                    create state (averaged weights) before the model is built
-``discriminator_input``      change what D sees (instance noise); in ``GAN.D``
+``discriminator_input``      change what D sees (augmentation, instance noise); in ``GAN.D``
 ``discriminator_penalty``    a per-example term added to D's loss (R1); in
                              ``GAN.discriminator_step``
 ``generator_objective``      replace G's loss (feature matching); in ``GAN.generator_step``
@@ -205,6 +205,7 @@ class Technique:
 
 def _registry():
     from keras_gans.techniques import (
+        diff_augment,
         feature_matching,
         generator_ema,
         historical_averaging,
@@ -221,6 +222,7 @@ def _registry():
         packing.Packing,
         virtual_batch_norm.VirtualBatchNorm,
         label_smoothing.OneSidedLabelSmoothing,
+        diff_augment.DifferentiableAugmentation,
         instance_noise.InstanceNoise,
         r1_penalty.R1Penalty,
         feature_matching.FeatureMatching,

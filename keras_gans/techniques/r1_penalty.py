@@ -1,7 +1,5 @@
 """The R1 gradient penalty on real data (Mescheder et al. 2018; Roth et al. 2017)."""
 
-import tensorflow as tf
-
 from keras_gans.techniques import Option, Technique
 
 
