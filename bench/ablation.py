@@ -62,8 +62,7 @@ def build(variant_name, config, dataset):
                       for key in ("d_lr", "g_lr", "beta_1", "beta_2", "optimizer")
                       if key in options}
     model = variants.build(variant_name, dataset, paper=paper, compile=False, **options)
-    recipe = variants.get_variant(variant_name).settings(paper)
-    d_optimizer, g_optimizer = recipe.make_optimizers()
+    d_optimizer, g_optimizer = variants.get_variant(variant_name).make_optimizers(paper)
     if optimizer_keys:
         rates = optimizer_keys.get("d_lr", 2e-4), optimizer_keys.get("g_lr", 2e-4)
         if optimizer_keys.get("optimizer", "adam") == "rmsprop":

@@ -40,33 +40,33 @@ class Option:
 
 
 def adam(d_learning_rate=2e-4, g_learning_rate=2e-4, beta_1=0.5, beta_2=0.999,
-         cosine_decay_steps=None, final_fraction=0.01):
-    """A factory of ``(d_optimizer, g_optimizer)``: two Adam optimizers.
+         cosine_decay=False, final_fraction=0.01):
+    """A factory ``make(steps)`` of ``(d_optimizer, g_optimizer)``: two Adam optimizers.
 
-    With ``cosine_decay_steps``, both learning rates follow a cosine from
-    their value down to ``final_fraction`` of it over that many optimizer
-    steps (``keras.optimizers.schedules.CosineDecay``), then stay there.
-    ``make(steps)`` decays over ``steps`` instead: the length of the run
-    (the CLI passes ``--steps``).
+    With ``cosine_decay``, both learning rates follow a cosine from their
+    value down to ``final_fraction`` of it over the run's ``steps`` optimizer
+    steps (``keras.optimizers.schedules.CosineDecay``), then stay there; the
+    CLI passes ``--steps``, :meth:`Variant.make_optimizers` the variant's default.
     """
     def make(steps=None):
         import keras
 
-        length = steps if steps and cosine_decay_steps is not None else cosine_decay_steps
+        if cosine_decay and not steps:
+            raise ValueError(f"Expected the run's number of steps for the learning-rate decay, "
+                             f"received {steps!r}.")
 
         def rate(value):
-            if length is None:
+            if not cosine_decay:
                 return value
-            return keras.optimizers.schedules.CosineDecay(value, length, alpha=final_fraction)
+            return keras.optimizers.schedules.CosineDecay(value, steps, alpha=final_fraction)
 
         return (keras.optimizers.Adam(rate(d_learning_rate), beta_1=beta_1, beta_2=beta_2),
                 keras.optimizers.Adam(rate(g_learning_rate), beta_1=beta_1, beta_2=beta_2))
 
     make.description = (f"Adam(D {d_learning_rate:g}, G {g_learning_rate:g}, "
                         f"beta_1 {beta_1:g}, beta_2 {beta_2:g})")
-    if cosine_decay_steps is not None:
-        make.description += (f" cosine-decayed to {final_fraction:g}x over the run "
-                             f"(--steps, default {cosine_decay_steps:,})")
+    if cosine_decay:
+        make.description += f" cosine-decayed to {final_fraction:g}x over the run (--steps)"
     return make
 
 
@@ -92,9 +92,7 @@ class Recipe:
 
         ``steps``: the length of the run, for learning rates that decay over it.
         """
-        if not self.optimizers:
-            return None, None
-        return self.optimizers(steps) if steps else self.optimizers()
+        return self.optimizers(steps) if self.optimizers else (None, None)
 
     def describe(self):
         """One line: the options and the optimizers."""
@@ -148,6 +146,11 @@ class Variant:
     def settings(self, paper=False):
         """The :class:`Recipe` to train with: the default one, or with ``paper`` the paper's."""
         return self.paper if paper else self.recipe
+
+    def make_optimizers(self, paper=False, steps=None):
+        """New optimizers of the recipe (or the paper's settings) for a run of
+        ``steps`` (default: the variant's ``steps``, the CLI's default ``--steps``)."""
+        return self.settings(paper).make_optimizers(steps or self.steps)
 
     @property
     def datasets(self):
@@ -258,7 +261,7 @@ MIXTURE_STEPS = 10_000
 MIXTURE_RECIPE = Recipe(
     options={"generator_units": 128, "generator_depth": 3, "discriminator_units": 128,
              "discriminator_depth": 2, "generator_ema": 0.999},
-    optimizers=adam(1e-3, 1e-3, beta_1=0.5, cosine_decay_steps=MIXTURE_STEPS),
+    optimizers=adam(1e-3, 1e-3, beta_1=0.5, cosine_decay=True),
     batch_size=100,
     evidence="bench/mode_collapse.py; one seed, grid, 10,000 steps: the plain GAN 59 % high "
     "quality with the decay and EMA vs 19 % at a constant 1e-3, and 5 % at PacGAN's 1e-4")
@@ -357,7 +360,7 @@ VARIANTS = {
             options={"generator_ema": 0.999, "generator_dense_units": 256,
                      "discriminator_dense_units": 1024},
             optimizers=adam(d_learning_rate=2e-4, g_learning_rate=1e-3, beta_1=0.5,
-                            cosine_decay_steps=6500),
+                            cosine_decay=True),
             evidence="bench/ablation.py --variants dcgan --minutes 5 (1 seed): classifier score "
             "0.81x real (FCD 8.1) with InfoGAN's dense layers (G 256, D 1024), EMA and G's "
             "learning rate 1e-3 (TF-GAN's); 0.80x with 1024 in both; a collapse with D's alone "
@@ -393,7 +396,7 @@ VARIANTS = {
             options={"generator_ema": 0.999, "generator_dense_units": 256,
                      "discriminator_dense_units": 1024, "discriminator_steps": 1},
             optimizers=adam(d_learning_rate=2e-4, g_learning_rate=1e-3, beta_1=0.5, beta_2=0.9,
-                            cosine_decay_steps=3000),
+                            cosine_decay=True),
             evidence="bench/ablation.py --variants wgan_gp --minutes 5 (1 seed): classifier "
             "score 0.64x real with one critic step per generator step, InfoGAN's dense layers, "
             "EMA and Adam(D 2e-4, G 1e-3, beta 0.5 / 0.9); 0.28x with the paper's n_critic 5 "
@@ -458,7 +461,7 @@ VARIANTS = {
         recipe=dataclasses.replace(
             MIXTURE_RECIPE, options={**MIXTURE_RECIPE.options, "gradient_penalty_weight": 0.1},
             optimizers=adam(1e-4, 1e-4, beta_1=0.5, beta_2=0.9,
-                            cosine_decay_steps=MIXTURE_STEPS))),
+                            cosine_decay=True))),
 }
 
 
@@ -512,7 +515,8 @@ def build(name, dataset="mnist", paper=False, compile=True, **options):
     recipe = variant.settings(paper)
     model = variant.build(**{**recipe.options, **variant.data_options(dataset), **options})
     if compile:
-        model.compile(*recipe.make_optimizers(), steps_per_execution=variant.steps_per_execution)
+        model.compile(*variant.make_optimizers(paper),
+                      steps_per_execution=variant.steps_per_execution)
     return model
 
 

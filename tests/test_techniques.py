@@ -461,12 +461,12 @@ def test_recipes_build_and_paper_is_the_model_classes_defaults():
     assert [layer.units for layer in recipe.generator.layers if hasattr(layer, "units")][0] == 256
     assert float(recipe.g_optimizer.learning_rate) == pytest.approx(1e-3)
     assert float(paper.g_optimizer.learning_rate) == pytest.approx(2e-4)
-    for name, variant in variants.VARIANTS.items():  # every recipe is valid for its variant
-        variants.build(name, compile=False, **({"latent_dim": 8} if variant.data == "images" else {}))
-    # A recipe's cosine learning-rate decay ends where its variant's default run (--steps) does.
+    # Every recipe is valid for its variant, and a recipe's cosine learning-rate decay ends where
+    # its variant's default run (--steps) does.
     decays = {}
     for name, variant in variants.VARIANTS.items():
-        for optimizer in variant.recipe.make_optimizers():
+        model = variants.build(name, **({"latent_dim": 8} if variant.data == "images" else {}))
+        for optimizer in (model.d_optimizer, model.g_optimizer):
             schedule = getattr(optimizer, "_learning_rate", None)
             if isinstance(schedule, keras.optimizers.schedules.CosineDecay):
                 decays[name] = schedule.decay_steps
@@ -474,3 +474,5 @@ def test_recipes_build_and_paper_is_the_model_classes_defaults():
                 assert float(schedule(variant.steps)) == pytest.approx(
                     0.01 * float(schedule(0)), rel=1e-5)
     assert {"dcgan", "wgan_gp", "mixture_gan"} <= set(decays)
+    with pytest.raises(ValueError, match="Expected the run's number of steps"):
+        variants.adam(cosine_decay=True)()

@@ -4,10 +4,6 @@ import tensorflow as tf
 
 from keras_gans.techniques import Option, Technique
 
-#: The augmentations, in the order they apply.
-AUGMENTATIONS = ("translation", "cutout")
-
-
 def translate(images, shifts):
     """Shifts each image by whole pixels, filling the uncovered border with 0.
 
