@@ -14,7 +14,9 @@ over seeds of every (variant, configuration) found there.
 A configuration is ``NAME`` or ``NAME:key=value,key=value``: the keys are the
 variant's build options and technique options (``keras_gans.techniques``),
 ``batch_size``, and the optimizer settings ``d_lr``, ``g_lr``, ``beta_1``,
-``beta_2`` (Adam for both networks; ``optimizer=rmsprop`` for RMSProp).
+``beta_2`` (Adam for both networks; ``optimizer=rmsprop`` for RMSProp, and
+``g_optimizer=adam`` or ``rmsprop`` for G's alone), ``decay_steps`` (both
+rates cosine-decayed to 1 % over that many updates of each optimizer).
 ``recipe`` is the CLI's default configuration of the variant (``keras_gans.variants``), ``paper`` the
 paper's (the model class's own defaults); keys after them override them.
 
@@ -48,28 +50,39 @@ def parse_config(text):
     return name, options
 
 
-def build(variant_name, config, dataset):
-    """``(model, batch_size)`` for a configuration, compiled."""
+OPTIMIZER_KEYS = ("d_lr", "g_lr", "beta_1", "beta_2", "optimizer", "g_optimizer", "decay_steps")
+
+
+def optimizer(kind, rate, beta_1, beta_2, decay_steps=None):
+    """An Adam or RMSProp optimizer, its rate cosine-decayed to 1 % over ``decay_steps``."""
     import keras
 
+    if decay_steps:
+        rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps, alpha=0.01)
+    if kind == "rmsprop":
+        return keras.optimizers.RMSprop(rate)
+    if kind == "adam":
+        return keras.optimizers.Adam(rate, beta_1=beta_1, beta_2=beta_2)
+    raise ValueError(f"Expected optimizer 'adam' or 'rmsprop', received {kind!r}.")
+
+
+def build(variant_name, config, dataset):
+    """``(model, batch_size)`` for a configuration, compiled."""
     from keras_gans import variants
 
     base, options = config
     options = dict(options)
     paper = not base.startswith("recipe")
     batch_size = options.pop("batch_size", variants.batch_size_of(variant_name, paper))
-    optimizer_keys = {key: options.pop(key)
-                      for key in ("d_lr", "g_lr", "beta_1", "beta_2", "optimizer")
-                      if key in options}
+    optimizer_keys = {key: options.pop(key) for key in OPTIMIZER_KEYS if key in options}
     model = variants.build(variant_name, dataset, paper=paper, compile=False, **options)
     d_optimizer, g_optimizer = variants.get_variant(variant_name).make_optimizers(paper)
     if optimizer_keys:
-        rates = optimizer_keys.get("d_lr", 2e-4), optimizer_keys.get("g_lr", 2e-4)
-        if optimizer_keys.get("optimizer", "adam") == "rmsprop":
-            d_optimizer, g_optimizer = (keras.optimizers.RMSprop(rate) for rate in rates)
-        else:
-            d_optimizer, g_optimizer = variants.adam(
-                *rates, optimizer_keys.get("beta_1", 0.5), optimizer_keys.get("beta_2", 0.999))()
+        get = optimizer_keys.get
+        kinds = get("optimizer", "adam"), get("g_optimizer", get("optimizer", "adam"))
+        d_optimizer, g_optimizer = (
+            optimizer(kind, rate, get("beta_1", 0.5), get("beta_2", 0.999), get("decay_steps"))
+            for kind, rate in zip(kinds, (get("d_lr", 2e-4), get("g_lr", 2e-4))))
     model.compile(d_optimizer, g_optimizer,
                   steps_per_execution=variants.get_variant(variant_name).steps_per_execution)
     return model, batch_size

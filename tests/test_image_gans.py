@@ -162,6 +162,7 @@ def test_each_variant_fits_mock_mnist_with_finite_losses(build):
 
 @pytest.mark.parametrize("build, extra", [
     (lambda: WGANGP(**SMALL, gradient_penalty_weight=3.0), "gradient_penalty_weight"),
+    (lambda: WGANGP(**SMALL, penalty_interval=4), "penalty_interval"),
     (lambda: ConditionalDCGAN(num_classes=10, **SMALL), "num_classes"),
     (lambda: WGAN(**SMALL, clip_value=0.05), "clip_value"),
     (lambda: DCGAN(**SMALL, real_label=0.9), "real_label"),
@@ -240,6 +241,45 @@ def test_dcgan_rejects_a_real_label_outside_the_smoothing_range():
 def test_wgan_gp_rejects_negative_penalty_weight():
     with pytest.raises(ValueError, match="gradient_penalty_weight >= 0, received -1"):
         WGANGP(**SMALL, gradient_penalty_weight=-1)
+
+
+@pytest.mark.parametrize("interval", [0, 1.5, True])
+def test_wgan_gp_rejects_a_penalty_interval_that_is_not_a_positive_integer(interval):
+    with pytest.raises(ValueError, match=f"penalty_interval to be a positive integer, received {interval!r}"):
+        WGANGP(**SMALL, penalty_interval=interval)
+
+
+def _critic_after_steps(steps, seed_model, **options):
+    """The critic's weights after ``steps`` one-critic-step updates of a copy of ``seed_model``."""
+    gan = WGANGP(**SMALL, discriminator_steps=1, seed=3, **options)
+    gan.set_weights(seed_model.get_weights())
+    gan.compile(keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1))
+    gan.fit(_images(8 * steps), batch_size=8, shuffle=False, verbose=0)
+    return [w.numpy() for w in gan.discriminator.weights]
+
+
+def test_lazy_gradient_penalty_is_the_full_penalty_scaled_on_due_steps_and_none_between():
+    # Lazy regularization: with interval 4, critic update 0 carries 4 x the penalty (like
+    # lambda = 40 every step), update 1 none (like lambda = 0), under the same noise.
+    reference = WGANGP(**SMALL, discriminator_steps=1)
+    lazy_one = _critic_after_steps(1, reference, penalty_interval=4)
+    for got, want in zip(lazy_one, _critic_after_steps(1, reference, gradient_penalty_weight=40.0)):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert not all(np.allclose(got, want) for got, want in
+                   zip(lazy_one, _critic_after_steps(1, reference)))  # the penalty did act
+    lazy_two = _critic_after_steps(2, reference, penalty_interval=4)
+
+    class Then40Then0(WGANGP):  # lambda = 40 on update 0, 0 on update 1
+        def lazy_penalty(self, penalty, interval, batch_size):
+            weight = tf.where(tf.equal(self.d_optimizer.iterations, 0), 4.0, 0.0)
+            return weight * penalty()
+
+    expected = Then40Then0(**SMALL, discriminator_steps=1, seed=3)
+    expected.set_weights(reference.get_weights())
+    expected.compile(keras.optimizers.SGD(0.1), keras.optimizers.SGD(0.1))
+    expected.fit(_images(16), batch_size=8, shuffle=False, verbose=0)
+    for got, want in zip(lazy_two, expected.discriminator.weights):
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_unconditional_models_ignore_labels():

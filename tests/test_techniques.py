@@ -476,3 +476,7 @@ def test_recipes_build_and_paper_is_the_model_classes_defaults():
     assert {"dcgan", "wgan_gp", "mixture_gan"} <= set(decays)
     with pytest.raises(ValueError, match="Expected the run's number of steps"):
         variants.adam(cosine_decay=True)()
+    d_rmsprop, g_rmsprop = variants.rmsprop(1e-4, 3e-4, cosine_decay=True)(100)
+    assert isinstance(g_rmsprop, keras.optimizers.RMSprop)
+    assert float(g_rmsprop._learning_rate(0)) == pytest.approx(3e-4)
+    assert float(d_rmsprop._learning_rate(100)) == pytest.approx(1e-6)

@@ -467,6 +467,22 @@ class GAN(keras.Model):
         """Real minibatches one training step consumes: ``k``, or 1 with ``reuse_real_batch``."""
         return 1 if self.reuse_real_batch else self.discriminator_steps
 
+    def lazy_penalty(self, penalty, interval, batch_size):
+        """``penalty()`` on one discriminator step in ``interval``, times ``interval``; else 0.
+
+        Lazy regularization (Karras et al. 2020, sec. 3.1): a gradient penalty
+        changes slowly, so computing it every ``interval``-th D update (those
+        where D's optimizer has made a multiple of ``interval`` updates), scaled
+        up to keep its average weight, regularizes as much at a fraction of
+        the cost of its double backpropagation. ``penalty()`` returns a
+        ``(batch,)`` per-example tensor; only the taken branch runs.
+        """
+        if interval == 1:
+            return penalty()
+        due = tf.equal(self.d_optimizer.iterations % interval, 0)
+        return tf.cond(due, lambda: tf.cast(interval, tf.float32) * penalty(),
+                       lambda: tf.zeros(tf.reshape(batch_size, [1])))
+
     def discriminator_step(self, real, labels, per_example_loss):
         """One update of D on ``per_example_loss()`` plus the techniques' penalties.
 
