@@ -23,7 +23,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras  # noqa: E402
 
 from keras_gans import cli, data, evaluation, export  # noqa: E402
-from keras_gans.data import IMAGE_DATASETS  # noqa: E402
 from keras_gans.variants import VARIANTS  # noqa: E402
 import mode_collapse  # noqa: E402
 import semi_supervised  # noqa: E402

@@ -42,7 +42,7 @@ def train_gan(labels_per_class, seed, steps):
     """Trains ``ssgan`` for ``steps``; returns ``(model, seconds, labelled indices)``."""
     import keras
 
-    from keras_gans import callbacks, data, variants
+    from keras_gans import data, variants
 
     keras.utils.set_random_seed(seed)
     model = variants.build("ssgan", "mnist", seed=seed)

@@ -5,6 +5,7 @@ The last line that every command but ``list`` prints on stdout is one JSON objec
 """
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -659,11 +660,14 @@ def tune(args):
     try:
         if args.seed is not None:
             keras.utils.set_random_seed(args.seed)
+        settings = variant.settings(args.paper)
         hypermodel = tuning.GANHyperModel(
             variant.name, options, learning_rates=tuple(args.learning_rate_range),
             tune_beta_1=args.tune_beta_1, tune_discriminator_steps=args.tune_k,
             tune_techniques=tuple(args.tune_techniques),
-            optimizers=variant.settings(args.paper).optimizers,
+            # The recipe's optimizers, their decay (if any) over each trial's --steps.
+            optimizers=(functools.partial(settings.optimizers, args.steps)
+                        if settings.optimizers else None),
             dataset=getattr(args, "dataset", "mnist"),
             eval_samples=getattr(args, "eval_samples", 1000), seed=args.seed,
             steps_per_execution=math.gcd(args.steps // args.epochs, variant.steps_per_execution))

@@ -79,7 +79,7 @@ def adam(d_learning_rate=2e-4, g_learning_rate=2e-4, beta_1=0.5, beta_2=0.999,
     Examples:
 
         >>> d_optimizer, g_optimizer = adam(2e-4, 1e-3)()
-        >>> float(g_optimizer.learning_rate)
+        >>> round(float(g_optimizer.learning_rate), 6)
         0.001
     """
     def build_one(rate):

@@ -102,9 +102,14 @@ def test_mixture_exports_reproduce_their_recorded_mode_coverage(mixture, serve):
 
 
 def _test_digits(count):
+    """The first ``count`` real MNIST test digits, from ``$TFDS_DATA_DIR`` or ../shared."""
     from keras_gans import data
 
-    return data.load_arrays("mnist", f"test[:{count}]")
+    data_dir = os.environ.get("TFDS_DATA_DIR") or os.path.join(
+        os.path.dirname(os.path.dirname(ROOT)), "shared", "tensorflow_datasets")
+    if not os.path.isdir(os.path.join(data_dir, "mnist")):
+        pytest.skip(f"no MNIST in {data_dir} (set TFDS_DATA_DIR)")
+    return data.load_arrays("mnist", f"test[:{count}]", data_dir=data_dir)
 
 
 def test_the_ali_export_encodes_digits_that_regenerate_with_their_label(serve):
