@@ -26,6 +26,23 @@ def load_bench_script(name):
     return module
 
 
+def tfds_data_dir():
+    """``$TFDS_DATA_DIR`` if set, else ``<repo>/../shared/tensorflow_datasets`` if it exists, else None."""
+    configured = os.environ.get("TFDS_DATA_DIR")
+    if configured:
+        return configured
+    shared = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "tensorflow_datasets"))
+    return shared if os.path.isdir(shared) else None
+
+
+def mnist_data_dir():
+    """:func:`tfds_data_dir`, for a test that reads real MNIST: skips the test when it has none."""
+    data_dir = tfds_data_dir()
+    if not (data_dir and os.path.isdir(os.path.join(data_dir, "mnist"))):
+        pytest.skip(f"no MNIST in {data_dir or '../shared/tensorflow_datasets'} (set TFDS_DATA_DIR)")
+    return data_dir
+
+
 def backed_up_epoch(run_dir):
     """The epoch of the newest backup in ``run_dir/backup``, from its CheckpointManager index file
     (0 without one): what a test waits for before it kills a run."""

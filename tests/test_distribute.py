@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import cluster
+from conftest import mnist_data_dir
 from keras_gans import distribute
 from keras_gans.cli import main as cli_main
 from keras_gans.variants import VARIANTS
@@ -251,10 +252,7 @@ def test_cli_mixed_precision_and_xla_flags(tmp_path, capsys):
 
 def test_a_seeded_image_run_is_reproducible(tmp_path):
     """--seed: same weights from two processes (seeded noise, data order, deterministic ops)."""
-    data_dir = os.environ.get("TFDS_DATA_DIR") or os.path.join(
-        HERE, "..", "..", "shared", "tensorflow_datasets")
-    if not os.path.isdir(os.path.join(data_dir, "mnist")):
-        pytest.skip(f"no MNIST in {data_dir} (set TFDS_DATA_DIR)")
+    data_dir = mnist_data_dir()
     digests = []
     for run in ("first", "second"):
         result = subprocess.run(

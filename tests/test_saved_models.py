@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pytest
 
+from conftest import mnist_data_dir
 from keras_gans import evaluation
 
 ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "saved_models")
@@ -105,11 +106,7 @@ def _test_digits(count):
     """The first ``count`` real MNIST test digits, from ``$TFDS_DATA_DIR`` or ../shared."""
     from keras_gans import data
 
-    data_dir = os.environ.get("TFDS_DATA_DIR") or os.path.join(
-        os.path.dirname(os.path.dirname(ROOT)), "shared", "tensorflow_datasets")
-    if not os.path.isdir(os.path.join(data_dir, "mnist")):
-        pytest.skip(f"no MNIST in {data_dir} (set TFDS_DATA_DIR)")
-    return data.load_arrays("mnist", f"test[:{count}]", data_dir=data_dir)
+    return data.load_arrays("mnist", f"test[:{count}]", data_dir=mnist_data_dir())
 
 
 def test_the_ali_export_encodes_digits_that_regenerate_with_their_label(serve):

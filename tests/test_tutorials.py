@@ -14,7 +14,7 @@ import re
 import time
 
 import pytest
-from conftest import load_bench_script
+from conftest import load_bench_script, tfds_data_dir
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TUTORIALS = os.path.join(REPO, "tutorials")
@@ -36,15 +36,6 @@ def _source(cell):
 
 def _code(notebook):
     return "\n".join(_source(cell) for cell in notebook["cells"] if cell["cell_type"] == "code")
-
-
-def _tfds_data_dir():
-    """``TFDS_DATA_DIR`` if set, else ``<repo>/../shared/tensorflow_datasets`` if it exists."""
-    configured = os.environ.get("TFDS_DATA_DIR")
-    if configured:
-        return configured
-    shared = os.path.normpath(os.path.join(REPO, "..", "shared", "tensorflow_datasets"))
-    return shared if os.path.isdir(shared) else None
 
 
 def _ids(paths):
@@ -124,7 +115,7 @@ def test_notebook_runs_in_quick_mode(path, tmp_path, monkeypatch):
     papermill = pytest.importorskip("papermill")
     pytest.importorskip("ipykernel")
     name = os.path.basename(path)
-    data_dir = _tfds_data_dir()
+    data_dir = tfds_data_dir()
     if any(marker in _code(_load(path)) for marker in NEEDS_IMAGE_DATA):
         if data_dir is None or not os.path.isdir(os.path.join(data_dir, "mnist")):
             pytest.skip(
