@@ -53,17 +53,26 @@ def parse_config(text):
 OPTIMIZER_KEYS = ("d_lr", "g_lr", "beta_1", "beta_2", "optimizer", "g_optimizer", "decay_steps")
 
 
-def optimizer(kind, rate, beta_1, beta_2, decay_steps=None):
-    """An Adam or RMSProp optimizer, its rate cosine-decayed to 1 % over ``decay_steps``."""
-    import keras
+def optimizers(settings):
+    """``(d_optimizer, g_optimizer)`` of a configuration's optimizer keys, built by the
+    package's recipe factories (``variants.adam`` / ``variants.rmsprop``)."""
+    from keras_gans import variants
 
-    if decay_steps:
-        rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps, alpha=0.01)
-    if kind == "rmsprop":
-        return keras.optimizers.RMSprop(rate)
-    if kind == "adam":
-        return keras.optimizers.Adam(rate, beta_1=beta_1, beta_2=beta_2)
-    raise ValueError(f"Expected optimizer 'adam' or 'rmsprop', received {kind!r}.")
+    get = settings.get
+    factories = {"adam": variants.adam, "rmsprop": variants.rmsprop}
+    kinds = get("optimizer", "adam"), get("g_optimizer", get("optimizer", "adam"))
+    for kind in kinds:
+        if kind not in factories:
+            raise ValueError(f"Expected optimizer 'adam' or 'rmsprop', received {kind!r}.")
+    decay_steps = get("decay_steps")
+    pairs = {}
+    for kind in set(kinds):
+        betas = ({"beta_1": get("beta_1", 0.5), "beta_2": get("beta_2", 0.999)}
+                 if kind == "adam" else {})
+        make = factories[kind](get("d_lr", 2e-4), get("g_lr", 2e-4),
+                               cosine_decay=bool(decay_steps), **betas)
+        pairs[kind] = make(decay_steps)
+    return pairs[kinds[0]][0], pairs[kinds[1]][1]
 
 
 def build(variant_name, config, dataset):
@@ -78,11 +87,7 @@ def build(variant_name, config, dataset):
     model = variants.build(variant_name, dataset, paper=paper, compile=False, **options)
     d_optimizer, g_optimizer = variants.get_variant(variant_name).make_optimizers(paper)
     if optimizer_keys:
-        get = optimizer_keys.get
-        kinds = get("optimizer", "adam"), get("g_optimizer", get("optimizer", "adam"))
-        d_optimizer, g_optimizer = (
-            optimizer(kind, rate, get("beta_1", 0.5), get("beta_2", 0.999), get("decay_steps"))
-            for kind, rate in zip(kinds, (get("d_lr", 2e-4), get("g_lr", 2e-4))))
+        d_optimizer, g_optimizer = optimizers(optimizer_keys)
     model.compile(d_optimizer, g_optimizer,
                   steps_per_execution=variants.get_variant(variant_name).steps_per_execution)
     return model, batch_size

@@ -10,7 +10,7 @@ setting that meets its quality target), measure its quality, and export the gene
 
 Usage:
     TFDS_DATA_DIR=../shared/tensorflow_datasets python bench/build_saved_models.py \\
-        [--minutes 10] [--reuse runs/quality] [--out saved_models]
+        [--minutes 10 | --steps N] [--reuse runs/quality] [--out saved_models]
 """
 
 import argparse
@@ -68,6 +68,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--names", nargs="+", choices=sorted(ENTRIES), default=list(ENTRIES))
     parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--steps", type=int, default=None,
+                        help="image variants: a budget of generator steps (a multiple of 100) "
+                        "instead of --minutes, the same on any machine")
     parser.add_argument("--eval-samples", type=int, default=2000)
     parser.add_argument("--mixture-steps", type=int, default=None,
                         help="steps of the 2-D mixture GANs (default: the variants' own)")
@@ -119,7 +122,8 @@ def main(argv=None):
             if os.path.exists(checkpoint):
                 model = keras.models.load_model(checkpoint)
             else:
-                model, _, _ = train_for(variant_name, dataset, args.minutes, args.seed)
+                model, _, _ = train_for(variant_name, dataset, args.minutes, args.seed,
+                                        steps=args.steps)
                 os.makedirs(args.reuse, exist_ok=True)
                 model.save(checkpoint)  # a rerun (e.g. after an export change) reuses it
             if dataset not in evaluators:

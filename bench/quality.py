@@ -34,16 +34,24 @@ from keras_gans.variants import VARIANTS  # noqa: E402
 IMAGE_VARIANTS = [name for name, variant in VARIANTS.items() if variant.data == "images"]
 
 
-def train_for(name, dataset, minutes, seed, steps_per_epoch=500):
+def train_for(name, dataset, minutes, seed, steps_per_epoch=500, steps=None):
     """Trains one variant in its recipe (``python -m keras_gans train NAME``'s
-    default) for ``minutes``; returns (model, steps, seconds)."""
+    default) for ``minutes``, or for ``steps`` generator steps when given (a
+    budget that does not depend on the machine's speed); returns (model, steps,
+    seconds)."""
+    if steps and steps % 100:
+        raise ValueError(f"Expected a step budget that is a multiple of 100, received {steps}.")
     keras.utils.set_random_seed(seed)
     model = variants.build(name, dataset)
-    limit = callbacks.TimeLimit(minutes * 60)
+    limit = callbacks.TimeLimit(minutes * 60 if not steps else 10**9)
     start = time.perf_counter()
     batch_size = variants.batch_size_of(name)
+    if steps:
+        epochs, steps_per_epoch = steps // 100, 100
+    else:
+        epochs = 10**6  # until the time limit
     model.fit(data.load_images(dataset, "train", batch_size, repeat=True, seed=seed),
-              epochs=10**6, steps_per_epoch=steps_per_epoch, callbacks=[limit], verbose=0)
+              epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=[limit], verbose=0)
     return model, limit.steps, time.perf_counter() - start
 
 
