@@ -83,7 +83,7 @@ def train(mixture, method, seed, steps, paper=False):
     model = variants.build(variant_name, paper=paper, compile=False, seed=seed, **options)
     # XLA: these small MLPs are launch-bound, and XLA's fused steps run about 2x faster on
     # a CPU (for convolutional networks oneDNN without XLA is faster).
-    model.compile(*variant.make_optimizers(paper),
+    model.compile(*variant.make_optimizers(paper, steps=steps),
                   steps_per_execution=variant.steps_per_execution, jit_compile=True)
     stream = data.gaussian_mixture_2d(mixture, variants.batch_size_of(variant_name, paper),
                                       seed=seed)
