@@ -111,6 +111,28 @@ def encoder_generator_loss(real_pair_logits, fake_pair_logits):
     return discriminator_loss(fake_pair_logits, real_pair_logits)
 
 
+def cycle_reconstruction_loss(samples, reconstructions):
+    """ALICE's explicit cycle-consistency term (Li et al. 2017, sec. 4, eq. 9 with an l2 loss).
+
+    ALI / BiGAN match the joint distributions of ``(x, E(x))`` and
+    ``(G(z), z)``, but nothing in that game makes ``G(E(x))`` close to ``x``
+    (the conditional entropy of x given z stays free). ALICE adds, to the loss
+    of G and E, the reconstruction error of each sample, here its mean squared
+    error over the sample's features::
+
+        L_cycle(i) = mean_j (x_ij - G(E(x_i))_j)^2
+
+    Examples:
+
+        >>> float(cycle_reconstruction_loss([[1.0, -1.0]], [[0.0, -1.0]])[0])  # (1 + 0) / 2
+        0.5
+    """
+    samples = tf.cast(samples, tf.float32)
+    difference = tf.reshape(samples - tf.cast(reconstructions, tf.float32),
+                            [tf.shape(samples)[0], -1])
+    return tf.reduce_mean(tf.square(difference), axis=1)
+
+
 def ebgan_discriminator_loss(real_energy, fake_energy, margin):
     """The energy-based GAN's discriminator loss (Zhao et al. 2017, eq. 2; Su Wang eq. 15).
 

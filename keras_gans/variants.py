@@ -243,6 +243,10 @@ DISCRIMINATOR_DENSE_UNITS = Option(
          "discriminator with 1024; default: none, the paper's)"))
 GRADIENT_PENALTY_WEIGHT = Option(("--gradient-penalty-weight",), "gradient_penalty_weight",
                                  dict(type=float, help="lambda (default 10)"))
+CYCLE_WEIGHT = Option(
+    ("--cycle-weight",), "cycle_weight",
+    dict(type=float, help="lambda of ALICE's cycle-consistency (Li et al. 2017): G and E also "
+         "minimize lambda * mean (x - G(E(x)))^2 (default 0: ALI / BiGAN's game alone)"))
 PENALTY_INTERVAL = Option(
     ("--penalty-interval",), "penalty_interval",
     dict(type=int, help="compute the gradient penalty on one critic step in N, weighted by N "
@@ -491,7 +495,7 @@ VARIANTS = {
     ),
     "ali": _image_variant(
         "ali", "ALI / BiGAN (Dumoulin et al. 2017; Donahue et al. 2017): G and an encoder E",
-        build_image_bigan, (LATENT_DIM, FILTERS, DISCRIMINATOR_STEPS, REUSE_REAL_BATCH),
+        build_image_bigan, (LATENT_DIM, FILTERS, DISCRIMINATOR_STEPS, REUSE_REAL_BATCH, CYCLE_WEIGHT),
         steps=3000, model_class=BiGAN,
         recipe=Recipe(options={"generator_ema": 0.999},
                       evidence="bench/quality.py --variants ali --minutes 10: 0.46x real, "
@@ -518,7 +522,7 @@ VARIANTS = {
                                                             "second_order": False})),
     "mixture_bigan": _mixture_variant(
         "mixture_bigan", "ALI / BiGAN (Dumoulin et al. 2017; Donahue et al. 2017) on a 2-D mixture",
-        BiGAN, (DISCRIMINATOR_STEPS, REUSE_REAL_BATCH)),
+        BiGAN, (DISCRIMINATOR_STEPS, REUSE_REAL_BATCH, CYCLE_WEIGHT)),
     "mixture_wgan_gp": _mixture_variant(
         "mixture_wgan_gp", "WGAN-GP (Gulrajani et al. 2017) on a 2-D mixture", WGANGP,
         (CRITIC_STEPS, REUSE_REAL_BATCH, GRADIENT_PENALTY_WEIGHT),

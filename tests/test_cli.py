@@ -90,6 +90,7 @@ def test_train_vanilla_on_mock_mnist(tmp_path, capsys):
     ("wgan_gp", ["--n-critic", "2", "--gradient-penalty-weight", "5"]),
     ("ebgan", ["--margin", "0.5", "--pulling-away-weight", "0.2", "--embedding-units", "8",
                "--generator-ema", "0.9"]),
+    ("ali", ["--cycle-weight", "2.5"]),
 ])
 def test_train_image_variants_on_mock_data(variant, extra, tmp_path, capsys):
     with tfds.testing.mock_data(num_examples=32):
@@ -109,6 +110,12 @@ def test_train_image_variants_on_mock_data(variant, extra, tmp_path, capsys):
         model = keras.models.load_model(tmp_path / "model.keras")
         for optimizer in (model.d_optimizer, model.g_optimizer):
             assert optimizer.get_config()["learning_rate"]["config"]["decay_steps"] == 2
+    elif variant == "ali":  # ALICE's cycle term: logged, and in the saved model
+        assert "cycle_loss" in summary["metrics"]
+        assert "val_reconstruction_accuracy" in summary["metrics"]
+        import keras
+
+        assert keras.models.load_model(tmp_path / "model.keras").cycle_weight == 2.5
     else:
         assert {"val_fcd", "val_classifier_score"} <= set(summary["metrics"])
 

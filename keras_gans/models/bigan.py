@@ -28,6 +28,11 @@ class BiGAN(GAN):
             the builder's network for ``sample_shape`` and ``latent_dim``
             (the 2-D mixtures' or, for images, convolutional ones ``filters``
             wide).
+        cycle_weight: ``lambda`` of ALICE's explicit cycle-consistency (Li et
+            al. 2017, sec. 4): G and E also minimize ``lambda * mean (x -
+            G(E(x)))^2`` (:func:`keras_gans.losses.cycle_reconstruction_loss`),
+            which makes reconstructions faithful; 0 (the default) is ALI /
+            BiGAN's own game.
         **kwargs: :class:`~keras_gans.models.GAN` options and the training
             techniques that apply (not feature matching, R1 or minibatch
             discrimination, which assume D sees samples alone).
@@ -47,7 +52,11 @@ class BiGAN(GAN):
     joint_discriminator = True
 
     def __init__(self, generator=None, discriminator=None, encoder=None, sample_shape=(2,),
-                 latent_dim=2, filters=64, **kwargs):
+                 latent_dim=2, filters=64, cycle_weight=0.0, **kwargs):
+        if isinstance(cycle_weight, bool) or not isinstance(cycle_weight, (int, float)) \
+                or not cycle_weight >= 0:
+            raise ValueError(f"Expected cycle_weight >= 0 (ALICE's lambda), received {cycle_weight!r}.")
+        self.cycle_weight = float(cycle_weight)  # before the base class creates the metrics
         if generator is None:
             generator = (networks.mixture_generator(latent_dim, sample_shape[0])
                          if len(sample_shape) == 1 else
@@ -81,20 +90,38 @@ class BiGAN(GAN):
         return network.trainable_variables
 
     def train_step(self, data):
-        """One step of the BiGAN game: k steps of D ascending V, one of (G, E) descending it."""
+        """One step of the BiGAN game: k steps of D ascending V, one of (G, E) descending it
+        (plus ALICE's cycle term with ``cycle_weight``)."""
         for real, _ in self.real_batches(data):
             z = self.sample_noise(self.batch_size_of(real))
             fake, code = self.G(z), self.E(real)
             d_loss = self.discriminator_step(real, None, lambda: losses.discriminator_loss(
                 self.D(real, code), self.D(fake, z), self.real_label))
         z = self.sample_noise(self.batch_size_of(real))
-        g_loss = self.minimize(self.generator, self.g_optimizer, lambda: (
-            losses.encoder_generator_loss(self.D(real, self.E(real)), self.D(self.G(z), z))))
-        return self.update_metrics(d_loss=d_loss, g_loss=g_loss)
+
+        def generator_and_encoder_loss():
+            code = self.E(real)
+            loss = losses.encoder_generator_loss(self.D(real, code), self.D(self.G(z), z))
+            if not self.cycle_weight:
+                return loss
+            cycle = losses.cycle_reconstruction_loss(real, self.G(code))
+            return loss + self.cycle_weight * cycle, {"cycle": cycle}
+
+        g_loss = self.minimize(self.generator, self.g_optimizer, generator_and_encoder_loss)
+        if not self.cycle_weight:
+            return self.update_metrics(d_loss=d_loss, g_loss=g_loss)
+        g_loss, terms = g_loss
+        return self.update_metrics(d_loss=d_loss, g_loss=g_loss, cycle_loss=terms["cycle"])
+
+    @property
+    def metric_names(self):
+        """``d_loss``, ``g_loss`` and, with ALICE's cycle term, ``cycle_loss``."""
+        return ("d_loss", "g_loss") + (("cycle_loss",) if self.cycle_weight else ())
 
     def get_config(self):
-        """Adds the encoder to the base config."""
-        return {**super().get_config(), "encoder": keras.saving.serialize_keras_object(self.encoder)}
+        """Adds the encoder and ``cycle_weight`` to the base config."""
+        return {**super().get_config(), "encoder": keras.saving.serialize_keras_object(self.encoder),
+                "cycle_weight": self.cycle_weight}
 
     @classmethod
     def from_config(cls, config):
