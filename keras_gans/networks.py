@@ -293,20 +293,30 @@ def autoencoder_discriminator(image_shape=(28, 28, 1), filters=64, embedding_uni
     return keras.Model(image, energy, name=name)
 
 
-def deconv_generator(latent_dim=100, image_shape=(28, 28, 1), name="generator"):
+def deconv_generator(latent_dim=100, image_shape=(28, 28, 1), dense_units=None, name="generator"):
     """The deconvolutional MNIST generator of Su Wang's *Gentle Introduction*: four layers, exponential upscaling.
 
-    ``z -> Dense(7*7*64) -> [ConvTranspose, stride 2] x 2 -> Conv -> tanh``.
+    ``z -> Dense(7*7*64) -> [ConvTranspose, stride 2] x 2 -> Conv -> tanh``,
+    LeakyReLU(0.2) between the layers. ``dense_units`` adds a fully connected
+    hidden layer of that width (LeakyReLU) before the projection, as InfoGAN's
+    MNIST generator has one (Chen et al. 2016, appendix C.1).
 
     Examples:
 
         >>> deconv_generator(latent_dim=16).output_shape
         (None, 28, 28, 1)
+        >>> deconv_generator(latent_dim=16, dense_units=32).layers[0].units
+        32
     """
     height, width, channels = _check_image_shape(image_shape)
+    hidden = []
+    if dense_units is not None:
+        hidden = [keras.layers.Dense(_positive_int("dense_units", dense_units)),
+                  keras.layers.LeakyReLU(0.2)]
     return keras.Sequential(
         [
             keras.Input((_positive_int("latent_dim", latent_dim),)),
+            *hidden,
             keras.layers.Dense((height // 4) * (width // 4) * 64),
             keras.layers.LeakyReLU(0.2),
             keras.layers.Reshape((height // 4, width // 4, 64)),

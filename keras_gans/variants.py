@@ -399,6 +399,7 @@ VARIANTS = {
                    dict(choices=sorted(ARCHITECTURES),
                         help="mlp (Goodfellow et al.'s; --paper's) or conv (Su Wang's conv D / "
                         "deconv G; the recipe's)")),
+            GENERATOR_DENSE_UNITS,
             GENERATOR_LOSS,
             DISCRIMINATOR_STEPS,
             REUSE_REAL_BATCH,

@@ -142,6 +142,16 @@ def test_conditional_training_updates_the_label_embeddings():
     assert not np.allclose(before, embeddings[0].numpy())
 
 
+def test_the_conv_vanilla_generator_takes_a_dense_hidden_layer_and_the_mlp_refuses_one():
+    gan = build_mnist(8, architecture="conv", generator_dense_units=16)
+    first = gan.generator.layers[0]
+    assert isinstance(first, keras.layers.Dense) and first.units == 16
+    assert gan.generator.output_shape == (None, 28, 28, 1)
+    with pytest.raises(ValueError, match=r"Expected architecture='conv' with "
+                                         r"generator_dense_units .* received architecture='mlp'"):
+        build_mnist(8, generator_dense_units=16)
+
+
 @pytest.mark.parametrize("build", [
     lambda: build_mnist(8, architecture="conv"),
     lambda: DCGAN(**SMALL),

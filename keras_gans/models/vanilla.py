@@ -69,13 +69,16 @@ ARCHITECTURES = {
 }
 
 
-def build_mnist(latent_dim=100, image_shape=(28, 28, 1), architecture="mlp", **kwargs):
+def build_mnist(latent_dim=100, image_shape=(28, 28, 1), architecture="mlp",
+                generator_dense_units=None, **kwargs):
     """A :class:`VanillaGAN` for MNIST-sized images.
 
     Args:
         architecture: ``"mlp"`` (fully connected, Goodfellow et al.) or
             ``"conv"`` (the convolutional D and deconvolutional G of Su Wang's
             *Generative Adversarial Networks: A Gentle Introduction*).
+        generator_dense_units: with ``"conv"``, a fully connected hidden
+            layer of this width in G (:func:`keras_gans.networks.deconv_generator`).
         **kwargs: :class:`VanillaGAN` options.
     """
     if architecture not in ARCHITECTURES:
@@ -83,8 +86,16 @@ def build_mnist(latent_dim=100, image_shape=(28, 28, 1), architecture="mlp", **k
             f"Expected architecture in {sorted(ARCHITECTURES)}, received {architecture!r}."
         )
     build_generator, build_discriminator = ARCHITECTURES[architecture]
+    generator_options = {}
+    if generator_dense_units is not None:
+        if architecture != "conv":
+            raise ValueError(
+                "Expected architecture='conv' with generator_dense_units (the MLP generator's "
+                f"layers are all dense already), received architecture={architecture!r}."
+            )
+        generator_options["dense_units"] = generator_dense_units
     return VanillaGAN(
-        build_generator(latent_dim=latent_dim, image_shape=image_shape),
+        build_generator(latent_dim=latent_dim, image_shape=image_shape, **generator_options),
         build_discriminator(image_shape=image_shape),
         **kwargs,
     )
