@@ -164,7 +164,7 @@ def _sample_signatures(model):
     ``{name: (method, input name, output name, network it runs)}``."""
     signatures = {}
     if getattr(model, "encoder", None) is not None:  # ALI / BiGAN: data -> codes
-        signatures["encode"] = (model.encode, "samples", "codes", model.encoder)
+        signatures["encode"] = (model.encode, "samples", "codes", model.sampling_encoder)
     if hasattr(model, "classify"):  # the semi-supervised GAN's classifier
         signatures["classify"] = (model.classify, "images", "probabilities", model.discriminator)
     return signatures

@@ -498,9 +498,13 @@ VARIANTS = {
         "ali", "ALI / BiGAN (Dumoulin et al. 2017; Donahue et al. 2017): G and an encoder E",
         build_image_bigan, (LATENT_DIM, FILTERS, DISCRIMINATOR_STEPS, REUSE_REAL_BATCH, CYCLE_WEIGHT),
         steps=3000, model_class=BiGAN,
-        recipe=Recipe(options={"generator_ema": 0.999},
-                      evidence="bench/quality.py --variants ali --minutes 10: 0.46x real, "
-                      "18% of test digits keep their label through G(E(x)) (bench/results/ali.md)")),
+        # ALICE's cycle term (Li et al. 2017): without it G(E(x)) kept the label of 18 % of
+        # test digits; with lambda = 10 it climbed to 67 % by step 1,500, and samples improved.
+        recipe=Recipe(options={"generator_ema": 0.999, "cycle_weight": 10.0},
+                      evidence="bench/quality.py --variants ali --minutes 10 without the cycle "
+                      "term: 0.46x real, 18% of test digits keep their label through G(E(x)) "
+                      "(bench/results/ali.md); with cycle_weight=10, after 500 / 1,000 / 1,500 "
+                      "steps: 0.45x / 0.50x / 0.57x real, 34 % / 37 % / 67 % keep their label")),
     "ssgan": Variant(
         name="ssgan", summary="semi-supervised GAN (Salimans et al. 2016, sec. 5): a K+1-way D",
         build=SemiSupervisedGAN, model_class=SemiSupervisedGAN, data="semi_supervised",

@@ -217,17 +217,19 @@ def main(out_path):
     # Before any op: split the CPU into two logical devices.
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    one = distribute.get_strategy("none")
+    two = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    # Before determinism: with op determinism on, Keras turns jit_compile=True off by itself.
+    xla = xla_on_cpu_replicas(two)
     # Deterministic kernels: otherwise a thread pool under load may sum in another order, and
     # the most chaotic setting here (WGAN-GP with four techniques, weights moving by ~11 in three
     # SGD steps) amplifies that rounding past the tolerance (seen once in about ten runs).
     tf.config.experimental.enable_op_determinism()
-    one = distribute.get_strategy("none")
-    two = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     names = sys.argv[2].split(",") if len(sys.argv) > 2 else list(SMALL) + ["doubly_scaled"]
     report = {"compare": {name: compare(name, one, two) for name in names},
               "noise": {"seeded": noise(two, 3), "unseeded": noise(two, None)},
               "steps_per_execution": several_steps_per_execution(two),
-              "xla": xla_on_cpu_replicas(two),
+              "xla": xla,
               "save_and_export": save_and_export(two)}
     with open(out_path, "w", encoding="utf-8") as file:
         json.dump(report, file)

@@ -346,6 +346,35 @@ def test_bigan_encodes_round_trips_and_trains_on(tmp_path):
     assert restored.steps_trained == 5
 
 
+def test_with_the_generator_ema_the_encoder_is_averaged_alongside_g():
+    """G(E(x)) pairs the averaged G with an encoder averaged by the same recurrence, and the
+    averaged encoder (not the live one) is what encode() runs, exports and saves."""
+    gan = _tiny_bigan(generator_ema=0.9)
+    gan.compile()
+    averaged = [w.numpy() for w in gan.encoder.weights]
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append([w.numpy() for w in gan.encoder.weights])
+
+    gan.fit(data.gaussian_mixture_2d("ring", 16, seed=0), steps_per_epoch=4,
+            callbacks=[Record()], verbose=0)
+    for t, weights in enumerate(seen, start=1):
+        decay = min(0.9, (1 + t) / (10 + t))
+        averaged = [decay * a + (1 - decay) * w for a, w in zip(averaged, weights)]
+    for expected, actual in zip(averaged, gan.averaged_encoder.weights):
+        np.testing.assert_allclose(actual.numpy(), expected, rtol=1e-5, atol=1e-7)
+    assert not gan.averaged_encoder.trainable_weights
+    assert len(gan.variables_of(gan.generator)) == (len(gan.generator.trainable_weights)
+                                                    + len(gan.encoder.trainable_weights))
+    x = np.random.default_rng(0).normal(size=(6, 2)).astype("float32")
+    np.testing.assert_allclose(gan.encode(x), gan.averaged_encoder(x, training=False))
+    assert not np.allclose(gan.encode(x), gan.encoder(x, training=False))
+    plain = _tiny_bigan()
+    assert plain.sampling_encoder is plain.encoder  # without the EMA: E itself
+
+
 def test_the_cycle_loss_is_the_mean_squared_error_of_each_sample():
     rng = np.random.default_rng(1)
     x, reconstruction = rng.normal(size=(4, 28, 28, 1)), rng.normal(size=(4, 28, 28, 1))

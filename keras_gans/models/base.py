@@ -60,6 +60,10 @@ class GAN(keras.Model):
             repeated exactly by a resumed run (see :meth:`random_draw`).
         reuse_real_batch: give all k discriminator steps the SAME real
             minibatch (the keras-io convention) instead of k fresh ones.
+        generator_side: for subclasses, ``{attribute: network}`` of further
+            networks that the generator's optimizer trains with G (ALI /
+            BiGAN's ``{"encoder": E}``); set before the techniques are built,
+            so that the generator's moving average covers them too.
         **kwargs: the options of the training techniques
             (:func:`keras_gans.techniques.describe`; e.g. ``feature_matching=1.0``,
             ``generator_ema=0.999``, ``r1_gamma=1.0``), then ``keras.Model``'s.
@@ -83,7 +87,7 @@ class GAN(keras.Model):
     logistic_loss = False
 
     def __init__(self, generator, discriminator, discriminator_steps=1, seed=None,
-                 reuse_real_batch=False, **kwargs):
+                 reuse_real_batch=False, generator_side=None, **kwargs):
         technique_options = techniques.pop_options(kwargs)
         super().__init__(**kwargs)
         for role, network in (("generator", generator), ("discriminator", discriminator)):
@@ -112,6 +116,9 @@ class GAN(keras.Model):
             type(self), generator, discriminator, technique_options)
         self.generator = generator
         self.discriminator = discriminator
+        self.generator_side_names = ("generator", *(generator_side or {}))
+        for name, network in (generator_side or {}).items():
+            setattr(self, name, network)
         self.discriminator_steps = discriminator_steps
         self.seed = seed
         self.reuse_real_batch = bool(reuse_real_batch)
@@ -440,9 +447,18 @@ class GAN(keras.Model):
             return tf.reduce_mean(loss)
         return tf.reduce_mean(loss), {name: tf.reduce_mean(term) for name, term in terms.items()}
 
+    @property
+    def generator_side_networks(self):
+        """``{attribute: network}`` of what the generator's optimizer trains: G
+        (and ALI / BiGAN's encoder)."""
+        return {name: getattr(self, name) for name in self.generator_side_names}
+
     def variables_of(self, network):
-        """The variables that ``network``'s optimizer trains: its trainable ones
-        (ALI / BiGAN's generator side adds the encoder's)."""
+        """The variables that ``network``'s optimizer trains: its trainable ones,
+        and for the generator those of the whole generator side."""
+        if network is self.generator:
+            return [variable for side in self.generator_side_networks.values()
+                    for variable in side.trainable_variables]
         return network.trainable_variables
 
     def real_batches(self, data):

@@ -67,27 +67,30 @@ class BiGAN(GAN):
         discriminator = discriminator or networks.joint_discriminator(sample_shape, latent_dim,
                                                                       filters=filters)
         _check_encoder(encoder, sample_shape, latent_dim)
-        super().__init__(generator, discriminator, **kwargs)
-        self.encoder = encoder
+        super().__init__(generator, discriminator, generator_side={"encoder": encoder}, **kwargs)
         self.built = True
 
     def E(self, samples, training=True):  # noqa: N802 -- the papers' name
         """``E(x)``: the codes of ``samples``."""
         return self.encoder(samples, training=training)
 
+    @property
+    def sampling_encoder(self):
+        """The encoder that :meth:`encode` runs: E, or its moving average with
+        the ``generator_ema`` technique (the partner of the averaged G, so that
+        ``G(E(x))`` pairs networks of the same moment)."""
+        averaged = getattr(self, "averaged_encoder", None)
+        return self.encoder if averaged is None else averaged
+
     def encode(self, samples):
-        """The codes ``E(x)`` of ``samples`` (inference mode), a ``(n, latent_dim)`` tensor."""
-        return self.E(keras.ops.convert_to_tensor(samples, "float32"), training=False)
+        """The codes ``E(x)`` of ``samples`` (inference mode, :attr:`sampling_encoder`),
+        a ``(n, latent_dim)`` tensor."""
+        return self.sampling_encoder(keras.ops.convert_to_tensor(samples, "float32"),
+                                     training=False)
 
     def discriminator_inputs(self, samples, labels):
         """``[x, z]``: the pair D judges (``labels`` carries the codes)."""
         return [samples, labels]
-
-    def variables_of(self, network):
-        """G's optimizer trains the encoder too."""
-        if network is self.generator:
-            return network.trainable_variables + self.encoder.trainable_variables
-        return network.trainable_variables
 
     def train_step(self, data):
         """One step of the BiGAN game: k steps of D ascending V, one of (G, E) descending it

@@ -19,6 +19,8 @@ class GeneratorEMA(Technique):
     averages out the oscillation of the game (Yazici et al. 2019, "The
     unusual effectiveness of averaging in GAN training"; used by Karras et
     al. 2018). The copy is part of the model: saved, backed up and resumed.
+    ALI / BiGAN's encoder, trained with G, is averaged alike
+    (``model.averaged_encoder``, which :meth:`~keras_gans.models.BiGAN.encode` runs).
     """
 
     name = "generator_ema"
@@ -31,19 +33,23 @@ class GeneratorEMA(Technique):
     )
 
     def build(self, model):
-        averaged = keras.models.clone_model(model.generator)
-        averaged.trainable = False
-        for copy, weight in zip(averaged.weights, model.generator.weights):
-            copy.assign(weight)
-        model.averaged_generator = averaged
+        # Every network the generator's optimizer trains (ALI / BiGAN's encoder
+        # too) is averaged, so that G(E(x)) pairs weights of the same moment.
+        for name, network in model.generator_side_networks.items():
+            averaged = keras.models.clone_model(network)
+            averaged.trainable = False
+            for copy, weight in zip(averaged.weights, network.weights):
+                copy.assign(weight)
+            setattr(model, f"averaged_{name}", averaged)
 
     def after_update(self, model, network):
         if network is not model.generator:
             return
         step = tf.cast(model.g_optimizer.iterations, tf.float32)
         decay = tf.minimum(self.generator_ema, (1.0 + step) / (10.0 + step))
-        for average, weight in zip(model.averaged_generator.weights, model.generator.weights):
-            average.assign(decay * average + (1.0 - decay) * tf.cast(weight, average.dtype))
+        for name, live in model.generator_side_networks.items():
+            for average, weight in zip(getattr(model, f"averaged_{name}").weights, live.weights):
+                average.assign(decay * average + (1.0 - decay) * tf.cast(weight, average.dtype))
 
     def sampling_generator(self, model):
         return model.averaged_generator
