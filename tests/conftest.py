@@ -43,6 +43,24 @@ def mnist_data_dir():
     return data_dir
 
 
+def fit_with_expected_average(gan, network, beta, *fit_args, **fit_kwargs):
+    """``gan.fit(...)``, recording ``network``'s weights after every step; returns what the
+    generator EMA's recurrence (with its warm-up, ``min(beta, (1 + t) / (10 + t))``) makes of
+    them, computed in NumPy."""
+    averaged = [w.numpy() for w in network.weights]
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append([w.numpy() for w in network.weights])
+
+    gan.fit(*fit_args, callbacks=[Record()], verbose=0, **fit_kwargs)
+    for t, weights in enumerate(seen, start=1):
+        decay = min(beta, (1 + t) / (10 + t))
+        averaged = [decay * a + (1 - decay) * w for a, w in zip(averaged, weights)]
+    return averaged
+
+
 def backed_up_epoch(run_dir):
     """The epoch of the newest backup in ``run_dir/backup``, from its CheckpointManager index file
     (0 without one): what a test waits for before it kills a run."""

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from conftest import fit_with_expected_average
 from keras_gans import data, evaluation, layers, losses, networks
 from keras_gans.models import BiGAN, UnrolledGAN, VanillaGAN
 
@@ -351,18 +352,9 @@ def test_with_the_generator_ema_the_encoder_is_averaged_alongside_g():
     averaged encoder (not the live one) is what encode() runs, exports and saves."""
     gan = _tiny_bigan(generator_ema=0.9)
     gan.compile()
-    averaged = [w.numpy() for w in gan.encoder.weights]
-    seen = []
-
-    class Record(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            seen.append([w.numpy() for w in gan.encoder.weights])
-
-    gan.fit(data.gaussian_mixture_2d("ring", 16, seed=0), steps_per_epoch=4,
-            callbacks=[Record()], verbose=0)
-    for t, weights in enumerate(seen, start=1):
-        decay = min(0.9, (1 + t) / (10 + t))
-        averaged = [decay * a + (1 - decay) * w for a, w in zip(averaged, weights)]
+    averaged = fit_with_expected_average(gan, gan.encoder, 0.9,
+                                         data.gaussian_mixture_2d("ring", 16, seed=0),
+                                         steps_per_epoch=4)
     for expected, actual in zip(averaged, gan.averaged_encoder.weights):
         np.testing.assert_allclose(actual.numpy(), expected, rtol=1e-5, atol=1e-7)
     assert not gan.averaged_encoder.trainable_weights
@@ -405,17 +397,21 @@ def test_alices_cycle_term_is_added_to_the_generator_sides_loss():
 
 
 def test_alices_cycle_term_makes_reconstructions_faithful():
-    """On the ring, 300 steps: G(E(x)) lands far closer to x with the cycle term than without."""
-    stream = data.gaussian_mixture_2d("ring", 64, seed=0)
+    """On the ring, 300 steps: G(E(x)) lands far closer to x with the cycle term than without.
+
+    Mean over 4 seeds: one run's error at step 300 depends on where the game's oscillation
+    is, and that moves with the CPU's thread count (one seed's ratio ranged 0.03-0.24)."""
     x = np.asarray(next(iter(data.gaussian_mixture_2d("ring", 256, seed=9))))
-    errors = {}
-    for weight in (0.0, 10.0):
-        gan = _tiny_bigan(cycle_weight=weight, seed=0)
-        gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
-        gan.fit(stream, steps_per_epoch=300, verbose=0)
-        reconstruction = gan.G(gan.encode(x), training=False).numpy()
-        errors[weight] = float(np.mean(np.sum((x - reconstruction) ** 2, axis=1)))
-    assert errors[10.0] < 0.2 * errors[0.0], errors
+    errors = {0.0: [], 10.0: []}
+    for seed in range(4):
+        for weight in errors:
+            gan = _tiny_bigan(cycle_weight=weight, seed=seed)
+            gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+            gan.fit(data.gaussian_mixture_2d("ring", 64, seed=seed), steps_per_epoch=300,
+                    verbose=0)
+            reconstruction = gan.G(gan.encode(x), training=False).numpy()
+            errors[weight].append(float(np.mean(np.sum((x - reconstruction) ** 2, axis=1))))
+    assert np.mean(errors[10.0]) < 0.2 * np.mean(errors[0.0]), errors
 
 
 def test_a_negative_cycle_weight_is_refused():

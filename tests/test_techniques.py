@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from conftest import fit_with_expected_average
 from keras_gans import layers, losses, networks, techniques
 from keras_gans.models import DCGAN, WGAN, WGANGP, ConditionalDCGAN, Toy1DGAN, VanillaGAN
 from keras_gans.variants import VARIANTS
@@ -112,17 +113,8 @@ def test_historical_average_is_the_mean_of_every_past_value_and_penalizes_the_di
 def test_generator_ema_follows_its_recurrence_and_is_what_generate_uses():
     gan = Toy1DGAN(generator_ema=0.9)
     gan.compile()
-    averaged = [w.numpy() for w in gan.generator.weights]
-    steps = []
-
-    class Record(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            steps.append([w.numpy() for w in gan.generator.weights])
-
-    gan.fit(np.full((40, 1), 4.0, "float32"), batch_size=8, callbacks=[Record()], verbose=0)
-    for t, weights in enumerate(steps, start=1):
-        decay = min(0.9, (1 + t) / (10 + t))
-        averaged = [decay * a + (1 - decay) * w for a, w in zip(averaged, weights)]
+    averaged = fit_with_expected_average(gan, gan.generator, 0.9,
+                                         np.full((40, 1), 4.0, "float32"), batch_size=8)
     for expected, actual in zip(averaged, gan.averaged_generator.weights):
         np.testing.assert_allclose(actual.numpy(), expected, rtol=1e-5, atol=1e-7)
     assert gan.sampling_generator is gan.averaged_generator

@@ -217,16 +217,21 @@ class GAN(keras.Model):
         """Runs the generator: ``model(z)`` is ``G(z)``."""
         return self.generator(z, training=training)
 
+    def sampling_network(self, name):
+        """The network that inference runs for ``self.<name>``: itself, or the
+        copy a technique puts in its place (the ``generator_ema`` average)."""
+        for technique in self.techniques:
+            network = technique.sampling_network(self, name)
+            if network is not None:
+                return network
+        return getattr(self, name)
+
     @property
     def sampling_generator(self):
         """The generator that samples are drawn from: G, or its moving average
         with the ``generator_ema`` technique. :meth:`generate`, the callbacks
         and the exports use it."""
-        for technique in self.techniques:
-            generator = technique.sampling_generator(self)
-            if generator is not None:
-                return generator
-        return self.generator
+        return self.sampling_network("generator")
 
     def sample(self, z, labels=None):
         """Samples of :attr:`sampling_generator` for noise ``z`` (inference mode)."""

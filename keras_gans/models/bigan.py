@@ -79,8 +79,7 @@ class BiGAN(GAN):
         """The encoder that :meth:`encode` runs: E, or its moving average with
         the ``generator_ema`` technique (the partner of the averaged G, so that
         ``G(E(x))`` pairs networks of the same moment)."""
-        averaged = getattr(self, "averaged_encoder", None)
-        return self.encoder if averaged is None else averaged
+        return self.sampling_network("encoder")
 
     def encode(self, samples):
         """The codes ``E(x)`` of ``samples`` (inference mode, :attr:`sampling_encoder`),

@@ -30,8 +30,8 @@ The hooks, in the order a training step meets them:
                              ``GAN.minimize``
 ``after_update``             after each update of a network (generator EMA,
                              historical averages); in ``GAN.minimize``
-``sampling_generator``       the generator that ``generate``, the callbacks and the
-                             exports use (the averaged one)
+``sampling_network``         the network that ``generate``, the callbacks and the
+                             exports run in place of G (or ALI's E): the averaged one
 ===========================  ===========================================================
 
 Examples:
@@ -194,8 +194,9 @@ class Technique:
     def after_update(self, model, network):
         """Runs after every gradient step of ``network``."""
 
-    def sampling_generator(self, model):
-        """The generator to sample from instead of ``model.generator``, or None."""
+    def sampling_network(self, model, name):
+        """The network to run in place of ``model.<name>`` (``"generator"``, or
+        ALI / BiGAN's ``"encoder"``) at inference, or None."""
         return None
 
     def get_config(self):

@@ -51,5 +51,7 @@ class GeneratorEMA(Technique):
             for average, weight in zip(getattr(model, f"averaged_{name}").weights, live.weights):
                 average.assign(decay * average + (1.0 - decay) * tf.cast(weight, average.dtype))
 
-    def sampling_generator(self, model):
-        return model.averaged_generator
+    def sampling_network(self, model, name):
+        if name in model.generator_side_networks:
+            return getattr(model, f"averaged_{name}")
+        return None
