@@ -32,7 +32,7 @@ def test_the_quick_start_job_meets_the_toy_target_with_no_other_flag(tmp_path):
     assert summary["metrics"]["sigma_ratio"] >= 0.85 and summary["metrics"]["w1"] <= 0.05
 
 
-def test_paper_flag_trains_the_papers_settings(tmp_path, capsys):
+def test_paper_flag_trains_the_papers_settings(tmp_path):
     import keras
 
     # In this process (cli.main), not three fresh ones: the flags' effect is the same, and each
