@@ -41,6 +41,12 @@ METHODS = {
     "minibatch": ("mixture_gan", {"minibatch_discrimination": True}),
     "wgan_gp": ("mixture_wgan_gp", {}),
     "pacgan4": ("mixture_gan", {"packing": 4}),
+    # R1 (Mescheder et al. 2018): gamma / 2 E ||grad_x D(x)||^2 at real points.
+    "r1": ("mixture_gan", {"r1_gamma": 0.1}),
+    # R1 with a larger D (3 maxout layers of 256 instead of the recipe's 2 of 128): the larger
+    # D sharpens the modes, R1 keeps it from dropping them.
+    "r1_large_d": ("mixture_gan", {"r1_gamma": 0.1, "discriminator_units": 256,
+                                   "discriminator_depth": 3}),
 }
 #: The best method found on each mixture (mean of the seeds; its seed-0 generator is shipped
 #: as saved_models/mixture_<mixture>).

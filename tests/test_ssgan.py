@@ -116,3 +116,30 @@ def test_ssgan_trains_from_the_cli_with_its_test_error(tmp_path, capsys):
     with open(tmp_path / "export" / "1" / "assets.extra" / "model.json", encoding="utf-8") as file:
         info = json.load(file)
     assert info["signatures"]["classify"] == ["images"] and len(info["label_names"]) == 10
+
+
+def test_the_paper_reference_weight_norm_layer_against_numpy_and_its_data_dependent_init():
+    from conftest import load_bench_script
+
+    reference = load_bench_script("ssgan_paper_reference")
+    rng = np.random.default_rng(0)
+    x = rng.normal(2.0, 3.0, (64, 5)).astype("float32")
+    layer = reference.WeightNormDense(4)
+    layer(x)
+    v, g, b = (w.numpy() for w in (layer.direction, layer.scale, layer.bias))
+    g, b = g + rng.uniform(0.5, 1.5, 4).astype("float32"), rng.normal(size=4).astype("float32")
+    layer.scale.assign(g)
+    layer.bias.assign(b)
+    expected = x @ (v * g / np.sqrt(1e-6 + (v ** 2).sum(axis=0))) + b
+    np.testing.assert_allclose(layer(x).numpy(), expected, rtol=1e-5, atol=1e-5)
+    # Data-dependent initialization (Salimans & Kingma 2016, sec. 3): the batch's outputs get
+    # zero mean and unit variance, and the layer keeps the scale and bias that give them.
+    layer.scale.assign(np.ones(4, "float32"))
+    layer(x, initialize=True)
+    after = layer(x).numpy()
+    np.testing.assert_allclose(after.mean(axis=0), 0.0, atol=1e-4)
+    np.testing.assert_allclose(after.std(axis=0), 1.0, rtol=1e-4)
+    # The paper freezes the hidden layers' scales after the initialization; the output's trains.
+    output_layer = reference.WeightNormDense(4, train_scale=True)
+    output_layer(x)
+    assert not layer.scale.trainable and output_layer.scale.trainable
