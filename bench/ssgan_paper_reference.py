@@ -38,7 +38,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from keras_gans import data  # noqa: E402
+from keras_gans import data, evaluation, losses  # noqa: E402
 
 BATCH, LATENT_DIM, INPUT_NOISE, HIDDEN_NOISE = 100, 100, 0.3, 0.5
 
@@ -49,6 +49,10 @@ class WeightNormDense(keras.layers.Layer):
     def __init__(self, units, train_scale=False, stddev=0.1, **kwargs):
         super().__init__(**kwargs)
         self.units, self.train_scale, self.stddev = units, train_scale, stddev
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "train_scale": self.train_scale,
+                "stddev": self.stddev}
 
     def build(self, input_shape):
         self.direction = self.add_weight(
@@ -105,39 +109,37 @@ class PaperNetworks:
         return self.g_body.trainable_weights + self.g_output.trainable_weights
 
 
-def run(seed, steps, labels_per_class, lr, r1, average, every, unlabelled_weight=1.0):
+def run(seed, steps, labels_per_class, lr, r1, average, every):
     """Trains the paper's networks; yields a result row every ``every`` steps."""
     keras.utils.set_random_seed(seed)
     images, labels = data.load_arrays("mnist", "train")
-    images = (images.reshape(-1, 784).astype("float32") + 1) / 2
-    test_x, test_y = data.load_arrays("mnist", "test")
-    test_x = (test_x.reshape(-1, 784).astype("float32") + 1) / 2
-    order = np.random.default_rng(seed).permutation(len(labels))
-    labelled = np.concatenate([order[labels[order] == k][:labels_per_class] for k in range(10)])
-    unlabelled = np.setdiff1d(np.arange(len(labels)), labelled)
+    images = (images.reshape(-1, 784).astype("float32") + 1) / 2  # the paper's [0, 1]
+    test_images, test_labels = data.load_arrays("mnist", "test")
+    labelled, unlabelled = data.split_labelled(labels, labels_per_class, 10, seed)
     nets = PaperNetworks(tf.constant(images[:500]))
     d_weights, g_weights = nets.d_weights, nets.g_weights
     averaged = [tf.Variable(w) for w in d_weights]
     d_optimizer = keras.optimizers.Adam(lr, beta_1=0.5)
     g_optimizer = keras.optimizers.Adam(lr, beta_1=0.5)
+    unknown = tf.fill([BATCH], -1)
+
+    def logits(x):
+        return nets.discriminate(x, True)[0]
 
     @tf.function
     def step(x_labelled, y_labelled, x_unlabelled, x_for_g):
         z = tf.random.uniform((BATCH, LATENT_DIM))
         with tf.GradientTape() as tape:
-            with tf.GradientTape() as input_tape:
-                input_tape.watch(x_unlabelled)
-                real_logit = tf.reduce_logsumexp(nets.discriminate(x_unlabelled, True)[0], axis=1)
-                real_logit_sum = tf.reduce_sum(real_logit)
-            fake_logit = tf.reduce_logsumexp(nets.discriminate(nets.generate(z), True)[0], axis=1)
-            supervised = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(
-                labels=y_labelled, logits=nets.discriminate(x_labelled, True)[0]))
-            unsupervised = 0.5 * (tf.reduce_mean(tf.nn.softplus(-real_logit))
-                                  + tf.reduce_mean(tf.nn.softplus(fake_logit)))
-            d_loss = supervised + unlabelled_weight * unsupervised
+            # The paper's L_unsupervised halves each of its two terms.
+            unsupervised = 0.5 * (
+                tf.reduce_mean(losses.semi_supervised_real_loss(logits(x_unlabelled), unknown))
+                + tf.reduce_mean(losses.semi_supervised_fake_loss(logits(nets.generate(z)))))
+            supervised = tf.reduce_mean(losses.semi_supervised_real_loss(
+                logits(x_labelled), y_labelled))
+            d_loss = supervised + unsupervised
             if r1:
-                grad = input_tape.gradient(real_logit_sum, x_unlabelled)
-                d_loss += r1 / 2 * tf.reduce_mean(tf.reduce_sum(tf.square(grad), axis=1))
+                d_loss += r1 / 2 * tf.reduce_mean(losses.r1_penalty(
+                    lambda x: tf.reduce_logsumexp(logits(x), axis=1), x_unlabelled))
         d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_weights), d_weights))
         for mean, w in zip(averaged, d_weights):
             mean.assign(average * mean + (1 - average) * w)
@@ -145,19 +147,24 @@ def run(seed, steps, labels_per_class, lr, r1, average, every, unlabelled_weight
             real_features = nets.discriminate(x_for_g, True)[1]
             fake_features = nets.discriminate(nets.generate(
                 tf.random.uniform((BATCH, LATENT_DIM))), True)[1]
-            g_loss = tf.reduce_mean(tf.square(tf.reduce_mean(real_features, 0)
-                                              - tf.reduce_mean(fake_features, 0)))
+            # The paper's code averages the squared differences over the 250 features.
+            g_loss = losses.feature_matching_loss(real_features, fake_features) / 250
         g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_weights), g_weights))
         return supervised, unsupervised, g_loss
 
-    def test_error(weights):
+    def test_error():
+        return evaluation.classification_error(
+            lambda x: nets.discriminate(tf.reshape((x + 1) / 2, (-1, 784)), False)[0],
+            test_images, test_labels)
+
+    def test_error_averaged():
         live = [w.numpy() for w in d_weights]
-        for target, source in zip(d_weights, weights):
-            target.assign(source)
-        predictions = np.argmax(nets.discriminate(tf.constant(test_x), False)[0].numpy(), 1)
-        for target, source in zip(d_weights, live):
-            target.assign(source)
-        return float(np.mean(predictions != test_y))
+        for w, mean in zip(d_weights, averaged):
+            w.assign(mean)
+        error = test_error()
+        for w, value in zip(d_weights, live):
+            w.assign(value)
+        return error
 
     rng = np.random.default_rng(seed)
     start = time.perf_counter()
@@ -167,8 +174,8 @@ def run(seed, steps, labels_per_class, lr, r1, average, every, unlabelled_weight
             images[lab], labels[lab], images[unl], images[rng.choice(len(images), BATCH)])
         if n % every == 0:
             yield {"seed": seed, "step": n, "labels_per_class": labels_per_class, "lr": lr,
-                   "r1": r1, "test_error": test_error(d_weights),
-                   "test_error_averaged": test_error(averaged),
+                   "r1": r1, "test_error": test_error(),
+                   "test_error_averaged": test_error_averaged(),
                    "supervised_loss": float(supervised), "unsupervised_loss": float(unsupervised),
                    "g_loss": float(g_loss), "seconds": round(time.perf_counter() - start, 1)}
 

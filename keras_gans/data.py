@@ -225,6 +225,34 @@ def load_arrays(name="mnist", split="test", data_dir=None, download=False):
     return np.concatenate(images), np.concatenate(labels)
 
 
+def split_labelled(labels, labels_per_class, num_classes, seed=0):
+    """The labelled / unlabelled split of the semi-supervised protocol, as index arrays.
+
+    With ``seed``, picks the first ``labels_per_class`` examples of each of
+    ``num_classes`` classes in a random order of ``labels``; every other
+    index is unlabelled.
+
+    Examples:
+
+        >>> labels = [0, 1, 0, 1, 0]
+        >>> labelled, unlabelled = split_labelled(labels, 1, num_classes=2)
+        >>> sorted(labels[i] for i in labelled), len(unlabelled)
+        ([0, 1], 3)
+    """
+    import numpy as np
+
+    labels = np.asarray(labels)
+    order = np.random.default_rng(seed).permutation(len(labels))
+    labelled = np.concatenate([order[labels[order] == k][:labels_per_class]
+                               for k in range(num_classes)])
+    if len(labelled) < labels_per_class * num_classes:
+        counts = np.bincount(labels, minlength=num_classes)[:num_classes]
+        raise ValueError(f"Expected at least {labels_per_class} examples of each of the "
+                         f"{num_classes} classes, received {int(counts.min())} of class "
+                         f"{int(counts.argmin())}.")
+    return labelled, np.setdiff1d(np.arange(len(labels)), labelled)
+
+
 def semi_supervised_images(name="mnist", labels_per_class=10, batch_size=64, num_train=8000,
                            seed=0, data_dir=None, download=False):
     """Batches for the semi-supervised GAN: half unlabelled, half labelled images.
@@ -249,13 +277,8 @@ def semi_supervised_images(name="mnist", labels_per_class=10, batch_size=64, num
         raise ValueError(f"Expected labels_per_class to be a positive integer, received "
                          f"{labels_per_class!r}.")
     images, labels = load_arrays(name, f"train[:{num_train}]", data_dir, download)
-    order = np.random.default_rng(seed).permutation(len(labels))
-    labelled = np.concatenate([order[labels[order] == k][:labels_per_class]
-                               for k in range(len(IMAGE_DATASETS[name]["labels"]))])
-    if len(labelled) < labels_per_class * len(IMAGE_DATASETS[name]["labels"]):
-        raise ValueError(f"Expected at least {labels_per_class} images of each class in "
-                         f"train[:{num_train}], received fewer.")
-    unlabelled = np.setdiff1d(np.arange(len(labels)), labelled)
+    labelled, unlabelled = split_labelled(labels, labels_per_class,
+                                          len(IMAGE_DATASETS[name]["labels"]), seed)
 
     def stream(indices, keep_labels, stream_seed):
         part = tf.data.Dataset.from_tensor_slices(

@@ -143,3 +143,9 @@ def test_the_paper_reference_weight_norm_layer_against_numpy_and_its_data_depend
     output_layer = reference.WeightNormDense(4, train_scale=True)
     output_layer(x)
     assert not layer.scale.trainable and output_layer.scale.trainable
+
+
+def test_a_split_asking_more_labels_than_a_class_has_names_the_class_and_its_count():
+    with pytest.raises(ValueError, match="at least 3 examples of each of the 2 classes, "
+                                         "received 2 of class 1"):
+        data.split_labelled([0, 0, 0, 1, 1], 3, num_classes=2)
