@@ -8,7 +8,8 @@ of the first 8,000 train digits unlabelled) for ``--steps`` generator steps
 and its classifier's error is measured on the 2,000 test digits
 (``keras_gans.callbacks.ClassificationError``). The baseline is the same
 discriminator network trained as a plain 10-way classifier (cross-entropy, the
-same optimizer) on the same labelled digits alone, in batches of the same
+same optimizer, the same data-dependent initialization where the network has
+one) on the same labelled digits alone, in batches of the same
 size, for as many steps as the GAN's discriminator took: so it sees the
 labelled data as often, in less time. The table puts both beside
 Salimans et al. (2016), Table 1 (MNIST, the 60,000 digits unlabelled, the
@@ -19,7 +20,7 @@ the runs already there, so an interrupted table resumes.
 
 Usage:
     TFDS_DATA_DIR=../shared/tensorflow_datasets python bench/semi_supervised.py \\
-        [--labels 20 50 100 200] [--seeds 0 1 2 3 4] [--steps 500] [--out FILE] [--save-dir DIR]
+        [--labels 20 50 100 200] [--seeds 0 1 2 3 4] [--steps 2000] [--out FILE] [--save-dir DIR]
     python bench/semi_supervised.py --table FILE     # print the table of a results file
 """
 
@@ -59,12 +60,14 @@ def train_baseline(labelled, seed, steps):
     import keras
     import tensorflow as tf
 
-    from keras_gans import data, variants
+    from keras_gans import data, networks, variants
 
     keras.utils.set_random_seed(seed)
     gan = variants.build("ssgan", "mnist", seed=seed)  # compiled: its D optimizer is the GAN's
     network = gan.discriminator
     images, labels = data.load_arrays("mnist", "train[:8000]")
+    # Weight-normalized layers start from their data-dependent initialization, as in the GAN.
+    networks.initialize_from_data(network, images[labelled])  # a no-op without weight norm
     batch_size = variants.batch_size_of("ssgan")
     stream = tf.data.Dataset.from_tensor_slices((images[labelled], labels[labelled])) \
         .shuffle(len(labelled), seed=seed).repeat().batch(batch_size)
@@ -115,11 +118,10 @@ def table(rows):
     """The Markdown table of result rows: mean ± std over seeds, the paper's beside."""
     lines = ["| labelled digits | seeds | GAN steps | ssgan test error | supervised only | "
              "baseline / ssgan | Salimans et al. Table 1 |", "| --- | --- | --- | --- | --- | --- | --- |"]
-    for count in sorted({row["labels"] for row in rows}):
-        group = [row for row in rows if row["labels"] == count]
+    for count, steps in sorted({(row["labels"], row["steps"]) for row in rows}):
+        group = [row for row in rows if (row["labels"], row["steps"]) == (count, steps)]
         error, error_std = _mean_std([100 * row["error"] for row in group])
         baseline, baseline_std = _mean_std([100 * row["baseline_error"] for row in group])
-        steps = statistics.mean(row["steps"] for row in group)
         published = PUBLISHED.get(count)
         paper = f"{published[0]} ± {published[1]} %" if published else ""
         lines.append(f"| {count} | {len(group)} | {steps:.0f} | {error:.2f} ± {error_std:.2f} % | "
@@ -140,7 +142,7 @@ def main(argv=None):
     parser.add_argument("--labels", nargs="+", type=int, default=[20, 50, 100, 200],
                         help="labelled digits in all (a multiple of 10)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
-    parser.add_argument("--steps", type=int, default=500,
+    parser.add_argument("--steps", type=int, default=2000,
                         help="generator steps of each GAN (a multiple of 100 above 100)")
     parser.add_argument("--out", default=os.path.join("bench", "results", "semi_supervised.jsonl"))
     parser.add_argument("--save-dir", default=os.path.join("runs", "semi_supervised"),

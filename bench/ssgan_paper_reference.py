@@ -39,63 +39,36 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from keras_gans import data, evaluation, losses  # noqa: E402
+from keras_gans.layers import WeightNormDense  # noqa: E402
 
 BATCH, LATENT_DIM, INPUT_NOISE, HIDDEN_NOISE = 100, 100, 0.3, 0.5
-
-
-class WeightNormDense(keras.layers.Layer):
-    """``y = x . (g v / ||v||) + b`` (Salimans & Kingma 2016), ``g`` frozen unless ``train_scale``."""
-
-    def __init__(self, units, train_scale=False, stddev=0.1, **kwargs):
-        super().__init__(**kwargs)
-        self.units, self.train_scale, self.stddev = units, train_scale, stddev
-
-    def get_config(self):
-        return {**super().get_config(), "units": self.units, "train_scale": self.train_scale,
-                "stddev": self.stddev}
-
-    def build(self, input_shape):
-        self.direction = self.add_weight(
-            shape=(input_shape[-1], self.units),
-            initializer=keras.initializers.RandomNormal(stddev=self.stddev))
-        self.scale = self.add_weight(shape=(self.units,), initializer="ones",
-                                     trainable=self.train_scale)
-        self.bias = self.add_weight(shape=(self.units,), initializer="zeros")
-
-    def call(self, x, initialize=False):
-        norms = tf.sqrt(1e-6 + tf.reduce_sum(tf.square(self.direction), axis=0))
-        activation = x @ (self.direction * (self.scale / norms))
-        if not initialize:
-            return activation + self.bias
-        # Data-dependent initialization: zero mean, unit variance on this batch.
-        mean = tf.reduce_mean(activation, axis=0)
-        std = tf.sqrt(tf.reduce_mean(tf.square(activation - mean), axis=0))
-        self.scale.assign(self.scale / std)
-        self.bias.assign(-mean / std)
-        return (activation - mean) / std
 
 
 class PaperNetworks:
     """D and G of the paper's MNIST experiment; ``discriminate`` returns (logits, features)."""
 
     def __init__(self, init_batch):
-        self.d_layers = [WeightNormDense(units) for units in (1000, 500, 250, 250, 250)]
-        self.d_layers.append(WeightNormDense(10, train_scale=True))
+        self.d_layers = [WeightNormDense(units, trainable_scale=False, kernel_stddev=0.1)
+                         for units in (1000, 500, 250, 250, 250)]
+        self.d_layers.append(WeightNormDense(10, kernel_stddev=0.1))
         self.g_body = keras.Sequential([keras.Input((LATENT_DIM,))] + [
             layer for _ in range(2) for layer in (
                 keras.layers.Dense(500, use_bias=False),
                 keras.layers.BatchNormalization(scale=False), keras.layers.Activation("softplus"))])
-        self.g_output = WeightNormDense(784, train_scale=True, stddev=0.05)
+        self.g_output = WeightNormDense(784)
         self.generate(tf.zeros((2, LATENT_DIM)))
         self.discriminate(init_batch, training=True, initialize=True)
 
     def discriminate(self, x, training, initialize=False):
         h = x + tf.random.normal(tf.shape(x), stddev=INPUT_NOISE) if training else x
+        def dense(layer, inputs):
+            return layer.initialize(inputs) if initialize else layer(inputs)
+
         for layer in self.d_layers[:-1]:
-            h = features = tf.nn.relu(layer(h, initialize=initialize))
+            h = features = tf.nn.relu(dense(layer, h))
             if training:
                 h = h + tf.random.normal(tf.shape(h), stddev=HIDDEN_NOISE)
-        return self.d_layers[-1](h, initialize=initialize), features
+        return dense(self.d_layers[-1], h), features
 
     def generate(self, z):
         return tf.sigmoid(self.g_output(self.g_body(z, training=True)))

@@ -58,19 +58,24 @@ def _guided(layer):
 
 
 def default_feature_layer(discriminator):
-    """The last rectifier of ``discriminator`` before any Flatten: its last convolutional features."""
-    candidates = []
+    """The last rectifier of ``discriminator`` before any Flatten: its last convolutional features.
+
+    For a fully connected D (Flatten first, e.g. the semi-supervised GAN's
+    :func:`~keras_gans.networks.weight_norm_discriminator`): its first
+    rectifier, whose units each look at the whole image.
+    """
+    convolutional, dense, flattened = [], [], False
     for layer in discriminator.layers:
         if isinstance(layer, keras.layers.Flatten):
-            break
-        if isinstance(layer, (keras.layers.LeakyReLU, keras.layers.ReLU)):
-            candidates.append(layer.name)
-    if not candidates:
-        raise ValueError(
-            "Expected a discriminator with a rectifier before its Flatten layer, received "
-            f"{discriminator.name!r} with layers {[layer.name for layer in discriminator.layers]}."
-        )
-    return candidates[-1]
+            flattened = True
+        elif isinstance(layer, (keras.layers.LeakyReLU, keras.layers.ReLU)):
+            (dense if flattened else convolutional).append(layer.name)
+    if convolutional or dense:
+        return convolutional[-1] if convolutional else dense[0]
+    raise ValueError(
+        "Expected a discriminator with a rectifier (ReLU or LeakyReLU), received "
+        f"{discriminator.name!r} with layers {[layer.name for layer in discriminator.layers]}."
+    )
 
 
 def guided_backpropagation(discriminator, images, layer=None, channel=0):

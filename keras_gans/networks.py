@@ -19,6 +19,7 @@ from keras_gans.layers import (
     ReconstructionEnergy,
     ReferenceBatch,
     VirtualBatchNormalization,
+    WeightNormDense,
 )
 
 #: Output layers compute in float32 even under a ``mixed_float16`` policy, so
@@ -126,6 +127,101 @@ def mlp_discriminator(image_shape=(28, 28, 1), units=(512, 256), dropout=0.3, na
             layers.append(keras.layers.Dropout(dropout))
     layers.append(keras.layers.Dense(1, name="logit", dtype=OUTPUT_DTYPE))
     return keras.Sequential(layers, name=name)
+
+
+def weight_norm_discriminator(image_shape=(28, 28, 1), units=(1000, 500, 250, 250, 250),
+                              num_logits=10, input_noise=0.3, hidden_noise=0.5,
+                              name="discriminator"):
+    """The discriminator of Salimans et al.'s (2016) semi-supervised MNIST experiment.
+
+    ``x -> [0, 1] -> + N(0, input_noise) -> [WeightNormDense -> ReLU ->
+    + N(0, hidden_noise)] * len(units) -> WeightNormDense(num_logits)``: an
+    MLP of :class:`~keras_gans.layers.WeightNormDense` layers whose hidden
+    scales are frozen after the data-dependent initialization
+    (:func:`initialize_from_data`) and whose output scale trains, with
+    Gaussian noise on every layer's input while training, as in the paper's
+    released code. Images in [-1, 1] (the package's) are mapped to the
+    paper's [0, 1] first, so the noise has the paper's scale. The last ReLU
+    is named ``"features"``: feature matching's layer.
+
+    Examples:
+
+        >>> d = weight_norm_discriminator(units=(16, 8), num_logits=3)
+        >>> d.output_shape, default_feature_layer(d)
+        ((None, 3), 'features')
+    """
+    _check_image_shape(image_shape)
+    if not units:
+        raise ValueError(f"Expected at least one hidden layer in units, received {units!r}.")
+    layers = [keras.Input(tuple(image_shape)), keras.layers.Flatten(),
+              keras.layers.Rescaling(0.5, offset=0.5), keras.layers.GaussianNoise(input_noise)]
+    for index, width in enumerate(units):
+        last = index == len(units) - 1
+        layers += [WeightNormDense(_positive_int("units", width), trainable_scale=False,
+                                   kernel_stddev=0.1),
+                   keras.layers.ReLU(name="features" if last else None),
+                   keras.layers.GaussianNoise(hidden_noise)]
+    layers.append(WeightNormDense(_positive_int("num_logits", num_logits), kernel_stddev=0.1,
+                                  name="logit", dtype=OUTPUT_DTYPE))
+    return keras.Sequential(layers, name=name)
+
+
+def weight_norm_generator(latent_dim=100, image_shape=(28, 28, 1), units=(500, 500),
+                          name="generator"):
+    """The generator of Salimans et al.'s (2016) semi-supervised MNIST experiment.
+
+    ``z -> [Dense -> batch norm (no scale) -> softplus] * len(units) ->
+    WeightNormDense -> sigmoid``, rescaled to the package's [-1, 1].
+
+    Examples:
+
+        >>> weight_norm_generator(latent_dim=8, units=(16,)).output_shape
+        (None, 28, 28, 1)
+    """
+    _check_image_shape(image_shape)
+    layers = [keras.Input((_positive_int("latent_dim", latent_dim),))]
+    for width in units:
+        layers += [keras.layers.Dense(_positive_int("units", width), use_bias=False),
+                   keras.layers.BatchNormalization(scale=False),
+                   keras.layers.Activation("softplus")]
+    layers += [WeightNormDense(math.prod(image_shape), dtype=OUTPUT_DTYPE),
+               keras.layers.Activation("sigmoid", dtype=OUTPUT_DTYPE),
+               keras.layers.Rescaling(2.0, offset=-1.0, dtype=OUTPUT_DTYPE),
+               keras.layers.Reshape(tuple(image_shape), dtype=OUTPUT_DTYPE)]
+    return keras.Sequential(layers, name=name)
+
+
+def initialize_from_data(network, samples):
+    """Data-dependent initialization of every :class:`~keras_gans.layers.WeightNormDense` of ``network``.
+
+    In the network's order, each weight-normalized layer is initialized on
+    what ``samples`` give at its input once the layers before it are
+    (Salimans & Kingma 2016, sec. 3), in training mode: noise layers on, as
+    Salimans et al.'s code does. Works on any single-input network, also
+    after a technique rebuilt it around its layers (e.g. minibatch
+    discrimination). Layers initialized before (a resumed or loaded network)
+    are left as they are. Returns the number of layers initialized.
+
+    Examples:
+
+        >>> import numpy as np
+        >>> d = weight_norm_discriminator(units=(16, 8), num_logits=3)
+        >>> initialize_from_data(d, np.zeros((32, 28, 28, 1), "float32"))
+        3
+        >>> initialize_from_data(d, np.zeros((32, 28, 28, 1), "float32"))
+        0
+    """
+    pending = [layer for layer in network.layers
+               if isinstance(layer, WeightNormDense) and layer.initialized.numpy() == 0]
+    if pending and len(network.inputs) != 1:
+        raise ValueError("initialize_from_data expects a network with one input (the samples), "
+                         f"received {network.name!r} with {len(network.inputs)} inputs.")
+    samples = tf.convert_to_tensor(samples, tf.float32)
+    for layer in pending:
+        # The layer's input as the network computes it now (the layers before are initialized).
+        reaching = keras.Model(network.inputs, layer.input)(samples, training=True)
+        layer.initialize(reaching)
+    return len(pending)
 
 
 NORMALIZATIONS = ("batch", "layer", None)
@@ -506,7 +602,7 @@ def logit_layer(discriminator):
 
 
 def default_feature_layer(discriminator):
-    """Name of the layer whose output feeds the logit (skipping minibatch features).
+    """Name of the layer whose output feeds the logit (skipping minibatch features and noise).
 
     The "intermediate layer" of feature matching (Salimans et al. 2016,
     sec. 3.1): the last hidden features of ``D``.
@@ -517,7 +613,8 @@ def default_feature_layer(discriminator):
         'features'
     """
     layer = _layer_of(logit_layer(discriminator).input)
-    if isinstance(layer, MinibatchDiscrimination):
+    # Neither minibatch features nor training noise are features of the sample.
+    while isinstance(layer, (MinibatchDiscrimination, keras.layers.GaussianNoise)):
         layer = _layer_of(layer.input)
     return layer.name
 
@@ -541,7 +638,8 @@ def with_minibatch_discrimination(discriminator, num_kernels=5, kernel_dim=3):
     logit = logit_layer(discriminator)
     features = MinibatchDiscrimination(num_kernels, kernel_dim, name="minibatch_discrimination")(
         logit.input)
-    output = keras.layers.Dense(1, name="logit", dtype=OUTPUT_DTYPE)(features)
+    # A new logit of the same kind and width (K class logits for the semi-supervised D).
+    output = type(logit).from_config(logit.get_config())(features)
     return keras.Model(discriminator.inputs, output, name=discriminator.name)
 
 

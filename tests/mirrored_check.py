@@ -220,6 +220,30 @@ def xla_on_cpu_replicas(two):
     return {"error": None, "steps": model.steps_trained}
 
 
+def weight_norm_initialization(two):
+    """The semi-supervised GAN's paper networks under the strategy: fit() initializes D's
+    weight-normalized layers from the first batch, in cross-replica context. Returns, per D
+    variable, the largest difference between the replicas' copies, and the layers' flags."""
+    from keras_gans.models import SemiSupervisedGAN
+
+    with two.scope():
+        model = SemiSupervisedGAN(architecture="mlp", latent_dim=8, image_shape=IMAGE_SHAPE,
+                                  num_classes=3)
+        model.compile()
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (16, *IMAGE_SHAPE)).astype("float32")
+    labels = np.concatenate([np.full(8, -1), rng.integers(0, 3, 8)]).astype("int32")
+    model.fit(images, labels, batch_size=16, epochs=1, verbose=0)
+    report = {"replica_max_abs_diff": {}, "initialized": []}
+    for variable in model.discriminator.weights:
+        copies = [copy.numpy() for copy in variable.value.values]  # one per replica
+        report["replica_max_abs_diff"][variable.path] = max(
+            float(np.max(np.abs(copy - copies[0]))) for copy in copies[1:])
+        if variable.name == "initialized":
+            report["initialized"].append(float(copies[0]))
+    return report
+
+
 def main(out_path):
     # Before any op: split the CPU into two logical devices.
     cpu = tf.config.list_physical_devices("CPU")[0]
@@ -237,7 +261,8 @@ def main(out_path):
               "noise": {"seeded": noise(two, 3), "unseeded": noise(two, None)},
               "steps_per_execution": several_steps_per_execution(two),
               "xla": xla,
-              "save_and_export": save_and_export(two)}
+              "save_and_export": save_and_export(two),
+              "weight_norm_initialization": weight_norm_initialization(two)}
     with open(out_path, "w", encoding="utf-8") as file:
         json.dump(report, file)
 

@@ -58,6 +58,15 @@ def test_batch_norm_is_synchronized_across_replicas(mirrored, name):
     assert synchronized and all(synchronized)
 
 
+def test_weight_norm_initialization_leaves_every_replica_the_same_weights(mirrored):
+    # fit() initializes the paper's D from its first batch once, outside the replicas: both
+    # copies of each variable must hold the same values, every layer marked initialized.
+    report = mirrored["weight_norm_initialization"]
+    assert report["initialized"] == [1.0] * 6
+    assert len(report["replica_max_abs_diff"]) == 24
+    assert max(report["replica_max_abs_diff"].values()) == 0.0
+
+
 def test_the_comparison_catches_a_loss_averaged_per_replica(mirrored):
     # Negative control: a minimize() that averages over the REPLICA batch
     # doubles the gradients on 2 replicas; the comparison must see it.
@@ -146,6 +155,7 @@ WITH_TECHNIQUES = {
                                        diff_augment="translation,cutout")),
     "wgan_gp_virtual_batch_norm": ("wgan_gp", dict(virtual_batch_norm=True,
                                                    reference_batch_size=4)),
+    "ssgan_mlp": ("ssgan", dict(architecture="mlp")),
 }
 SETUPS = sorted(VARIANTS) + sorted(WITH_TECHNIQUES)
 
@@ -170,6 +180,7 @@ def _small(name):
 
 
 def _data(name):
+    name = WITH_TECHNIQUES.get(name, (name,))[0]
     rng = np.random.default_rng(0)
     if name == "toy1d":
         return rng.normal(4, 0.5, (16, 1)).astype("float32"), None

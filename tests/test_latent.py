@@ -94,6 +94,25 @@ def test_guided_backpropagation_matches_the_hand_computed_guided_gradient():
         features.guided_backpropagation(network, x, layer="features", channel=5)
 
 
+def test_an_mlp_discriminators_features_are_its_first_units_whose_maps_are_their_templates():
+    from keras_gans import features
+
+    network = networks.weight_norm_discriminator(units=(6, 4), num_logits=3)
+    x = np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype("float32")
+    networks.initialize_from_data(network, x)
+    assert features.default_feature_layer(network) == network.layers[4].name  # the first ReLU
+    dense = network.layers[3]
+    v, g, b = (w.numpy() for w in (dense.kernel, dense.scale, dense.bias))
+    weights = v * g / np.sqrt(1e-6 + (v ** 2).sum(axis=0))
+    # Unit j of the first layer: relu(w_j . (x + 1) / 2 + b_j), so where it is active its
+    # guided gradient is w_j / 2 (the rescaling to [0, 1]), elsewhere 0.
+    for unit in range(6):
+        active = (((x.reshape(8, -1) + 1) / 2) @ weights[:, unit] + b[unit]) > 0
+        guided = features.guided_backpropagation(network, x, channel=unit).reshape(8, -1)
+        expected = np.where(active[:, None], weights[:, unit][None, :] / 2, 0.0)
+        np.testing.assert_allclose(guided, expected, rtol=1e-4, atol=1e-6)
+
+
 def test_the_feature_plot_has_an_image_and_a_map_per_feature():
     from keras_gans import plotting
 

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from keras_gans import data, losses
+from keras_gans import data, losses, networks
+from keras_gans.layers import WeightNormDense
 from keras_gans.models import SemiSupervisedGAN
 
 
@@ -118,31 +119,91 @@ def test_ssgan_trains_from_the_cli_with_its_test_error(tmp_path, capsys):
     assert info["signatures"]["classify"] == ["images"] and len(info["label_names"]) == 10
 
 
-def test_the_paper_reference_weight_norm_layer_against_numpy_and_its_data_dependent_init():
-    from conftest import load_bench_script
-
-    reference = load_bench_script("ssgan_paper_reference")
+def test_the_weight_norm_layer_against_numpy_and_its_data_dependent_init():
     rng = np.random.default_rng(0)
     x = rng.normal(2.0, 3.0, (64, 5)).astype("float32")
-    layer = reference.WeightNormDense(4)
+    layer = WeightNormDense(4, trainable_scale=False)
     layer(x)
-    v, g, b = (w.numpy() for w in (layer.direction, layer.scale, layer.bias))
-    g, b = g + rng.uniform(0.5, 1.5, 4).astype("float32"), rng.normal(size=4).astype("float32")
+    v = layer.kernel.numpy()
+    g, b = rng.uniform(0.5, 1.5, 4).astype("float32"), rng.normal(size=4).astype("float32")
     layer.scale.assign(g)
     layer.bias.assign(b)
-    expected = x @ (v * g / np.sqrt(1e-6 + (v ** 2).sum(axis=0))) + b
+    expected = x @ (v * g / np.sqrt(1e-6 + (v ** 2).sum(axis=0))) + b  # y = x (g v / ||v||) + b
     np.testing.assert_allclose(layer(x).numpy(), expected, rtol=1e-5, atol=1e-5)
     # Data-dependent initialization (Salimans & Kingma 2016, sec. 3): the batch's outputs get
     # zero mean and unit variance, and the layer keeps the scale and bias that give them.
-    layer.scale.assign(np.ones(4, "float32"))
-    layer(x, initialize=True)
+    returned = layer.initialize(x).numpy()
     after = layer(x).numpy()
+    np.testing.assert_allclose(after, returned, atol=1e-5)
     np.testing.assert_allclose(after.mean(axis=0), 0.0, atol=1e-4)
     np.testing.assert_allclose(after.std(axis=0), 1.0, rtol=1e-4)
+    # Once: a second call (a resumed or loaded layer) keeps the scale and bias it has.
+    scale = layer.scale.numpy()
+    layer.initialize(x[:8] * 10)
+    np.testing.assert_array_equal(layer.scale.numpy(), scale)
     # The paper freezes the hidden layers' scales after the initialization; the output's trains.
-    output_layer = reference.WeightNormDense(4, train_scale=True)
+    assert [w.name for w in layer.trainable_weights] == ["kernel", "bias"]
+    output_layer = WeightNormDense(4)
     output_layer(x)
-    assert not layer.scale.trainable and output_layer.scale.trainable
+    assert [w.name for w in output_layer.trainable_weights] == ["kernel", "scale", "bias"]
+
+
+def test_initialize_from_data_standardizes_every_weight_norm_layer_in_order():
+    network = networks.weight_norm_discriminator(units=(16, 8), num_logits=3, input_noise=0.0,
+                                                 hidden_noise=0.0)
+    x = np.random.default_rng(0).uniform(-1, 1, (64, 28, 28, 1)).astype("float32")
+    assert networks.initialize_from_data(network, x) == 3
+    outputs, h = [], x
+    for layer in network.layers:
+        h = layer(h)
+        if isinstance(layer, WeightNormDense):
+            outputs.append(h.numpy())
+    for output in outputs:  # each on what reaches it AFTER the layers before were initialized
+        np.testing.assert_allclose(output.mean(axis=0), 0.0, atol=1e-4)
+        np.testing.assert_allclose(output.std(axis=0), 1.0, rtol=1e-3)
+    assert networks.initialize_from_data(network, x * 0.5) == 0
+    assert networks.default_feature_layer(network) == "features"  # the ReLU, not its noise
+
+
+def test_the_paper_networks_are_initialized_by_fit_and_round_trip(tmp_path):
+    gan = SemiSupervisedGAN(architecture="mlp", latent_dim=8)
+    gan.compile()
+    images, labels = _batch()
+    weight_norm = [layer for layer in gan.discriminator.layers
+                   if isinstance(layer, WeightNormDense)]
+    assert len(weight_norm) == 6 and not any(layer.initialized.numpy() for layer in weight_norm)
+    gan.fit(images, labels, batch_size=16, epochs=2, verbose=0)  # feature matching on a Sequential D
+    assert all(layer.initialized.numpy() == 1 for layer in weight_norm)
+    probabilities = gan.classify(images[:3]).numpy()
+    gan.save(tmp_path / "ssgan.keras")
+    restored = keras.models.load_model(tmp_path / "ssgan.keras")
+    assert restored.architecture == "mlp"
+    np.testing.assert_allclose(restored.classify(images[:3]), probabilities, atol=1e-6)
+    weights = restored.discriminator.get_weights()
+    restored.initialize_from_data(images * 0.1)  # what fit() does first: a no-op now
+    for before, after in zip(weights, restored.discriminator.get_weights()):
+        np.testing.assert_array_equal(after, before)
+    restored.fit(images, labels, batch_size=16, verbose=0)
+    assert restored.steps_trained == 3
+
+
+def test_the_initialization_reaches_a_discriminator_rebuilt_by_a_technique():
+    # Minibatch discrimination rebuilds D around its layers (a functional model, not the
+    # Sequential one): fit() must still initialize every weight-normalized layer in it.
+    gan = SemiSupervisedGAN(architecture="mlp", latent_dim=8, minibatch_discrimination=True)
+    gan.compile()
+    assert not isinstance(gan.discriminator, keras.Sequential)
+    images, labels = _batch()
+    gan.fit(images, labels, batch_size=16, verbose=0)
+    flags = [float(layer.initialized.numpy()) for layer in gan.discriminator.layers
+             if isinstance(layer, WeightNormDense)]
+    assert flags == [1.0] * 6
+
+
+def test_an_unknown_architecture_is_refused():
+    with pytest.raises(ValueError, match=r"architecture to be one of \('conv', 'mlp'\), "
+                                         r"received 'resnet'"):
+        SemiSupervisedGAN(architecture="resnet")
 
 
 def test_a_split_asking_more_labels_than_a_class_has_names_the_class_and_its_count():

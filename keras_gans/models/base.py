@@ -9,7 +9,7 @@ import warnings
 import keras
 import tensorflow as tf
 
-from keras_gans import distribute, techniques
+from keras_gans import distribute, networks, techniques
 
 # Per-thread state of the train step being traced: MirroredStrategy traces
 # each replica's step in its own thread, so this cannot live on the model.
@@ -574,8 +574,10 @@ class GAN(keras.Model):
             ValueError: data that cannot train this model (see
                 :meth:`check_training_data`), before any step runs.
         """
-        minibatch = self.check_training_data(x, y, kwargs.get("batch_size"))
+        minibatch, first_samples = self._inspect_training_data(x, y, kwargs.get("batch_size"))
         self.check_distribution()
+        if first_samples is not None:
+            self.initialize_from_data(first_samples)
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)  # datasets shuffle themselves
         self._fit_steps_per_execution(kwargs.get("steps_per_epoch"))
@@ -757,6 +759,33 @@ class GAN(keras.Model):
             The rows of a dataset's first batch (its minibatch size), the
             number of samples of arrays, or None for unchecked inputs.
         """
+        return self._inspect_training_data(x, y, batch_size)[0]
+
+    def initialize_from_data(self, samples):
+        """Data-dependent initialization of D before the first step (:meth:`fit` calls it).
+
+        Every :class:`~keras_gans.layers.WeightNormDense` layer of the
+        discriminator is initialized on ``samples`` (at most
+        500 of the first batch) as Salimans & Kingma (2016) do; layers
+        initialized before (a loaded or resumed model) are kept. A no-op for
+        networks without such layers. It runs outside the replicas, so under
+        ``MirroredStrategy`` every replica gets the same values; under
+        ``MultiWorkerMirroredStrategy`` each worker initializes from its own
+        first batch and noise, which agree when the workers read the same
+        seeded stream and share the seed of ``keras.utils.set_random_seed``
+        (as ``python -m keras_gans train --seed`` does).
+        """
+        from keras_gans.layers import WeightNormDense
+
+        if any(isinstance(layer, WeightNormDense) for layer in self.discriminator.layers):
+            networks.initialize_from_data(self.discriminator, samples[:500])
+
+    def _inspect_training_data(self, x, y=None, batch_size=None):
+        """:meth:`check_training_data`; returns ``(its result, the first batch's samples)``.
+
+        The first batch is read once: reading a reshuffling dataset again
+        would advance its order and break exact resumes.
+        """
         if isinstance(x, tf.data.Dataset):
             spec = x.element_spec
             if isinstance(spec, dict):
@@ -774,7 +803,7 @@ class GAN(keras.Model):
             shape, dtype = tf.TensorShape(x.shape), tf.as_dtype(x.dtype)
             first_batch = lambda: (x, y)  # noqa: E731 -- in memory: check every value
         else:
-            return None
+            return None, None
         expected = tuple(self.generator.outputs[0].shape[1:])
         received = tuple(shape.as_list()) if shape.rank is not None else None
         if received is None or received[1:] != expected:
@@ -823,7 +852,7 @@ class GAN(keras.Model):
                 )
         if self.conditional or self.needs_labels:
             self.check_labels(labels)
-        return count
+        return count, values
 
     def check_batch_size(self, batch_size):
         """Raises ``ValueError`` if a layer of D needs more samples per replica than given.

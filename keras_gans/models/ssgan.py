@@ -6,6 +6,9 @@ import tensorflow as tf
 from keras_gans import losses, networks
 from keras_gans.models.base import GAN, _split_batch
 
+#: The discriminator / generator pairs ``architecture`` chooses from.
+ARCHITECTURES = ("conv", "mlp")
+
 
 @keras.saving.register_keras_serializable(package="keras_gans")
 class SemiSupervisedGAN(GAN):
@@ -28,10 +31,16 @@ class SemiSupervisedGAN(GAN):
     L_unsupervised`` (both means over their own samples).
 
     Args:
-        generator, discriminator: networks; default DCGAN ones (D with
-            ``num_classes`` logits, ``discriminator_dense_units`` and layer norm).
+        generator, discriminator: networks; by default those of ``architecture``.
+        architecture: ``"conv"``, DCGAN networks (D with ``num_classes``
+            logits, ``discriminator_dense_units`` and layer norm), or ``"mlp"``,
+            the paper's MNIST networks
+            (:func:`~keras_gans.networks.weight_norm_discriminator`, an MLP of
+            weight-normalized layers with Gaussian noise, initialized from the
+            first batch :meth:`fit` sees; :func:`~keras_gans.networks.weight_norm_generator`).
         num_classes: K.
-        latent_dim, image_shape, filters, discriminator_dense_units: for the default networks.
+        latent_dim, image_shape: for the default networks; filters,
+            discriminator_dense_units: for the ``"conv"`` ones.
         **kwargs: :class:`~keras_gans.models.GAN` options and the techniques.
 
     Examples:
@@ -49,9 +58,16 @@ class SemiSupervisedGAN(GAN):
 
     def __init__(self, generator=None, discriminator=None, num_classes=10, latent_dim=100,
                  image_shape=(28, 28, 1), filters=64, discriminator_dense_units=None,
-                 feature_matching=1.0, feature_matching_only=True, **kwargs):
+                 architecture="conv", feature_matching=1.0, feature_matching_only=True, **kwargs):
         if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
             raise ValueError(f"Expected num_classes to be an integer >= 2, received {num_classes!r}.")
+        if architecture not in ARCHITECTURES:
+            raise ValueError(f"Expected architecture to be one of {ARCHITECTURES}, received "
+                             f"{architecture!r}.")
+        if architecture == "mlp":  # the paper's MNIST networks
+            generator = generator or networks.weight_norm_generator(latent_dim, image_shape)
+            discriminator = discriminator or networks.weight_norm_discriminator(
+                image_shape, num_logits=num_classes)
         # Layer norm, not batch norm: D sees real and generated batches apart, and batch
         # statistics would both leak which batch is which and leave, for test images, moving
         # averages mixed from real and fake batches (Salimans et al. used weight normalization).
@@ -66,7 +82,7 @@ class SemiSupervisedGAN(GAN):
         super().__init__(generator or networks.dcgan_generator(latent_dim, image_shape, filters),
                          discriminator, feature_matching=feature_matching,
                          feature_matching_only=feature_matching_only, **kwargs)
-        self.num_classes = num_classes
+        self.num_classes, self.architecture = num_classes, architecture
 
     def unpack(self, data):
         """``(images, labels)``: every batch carries labels, -1 for unlabelled images."""
@@ -102,8 +118,9 @@ class SemiSupervisedGAN(GAN):
         return tf.nn.softmax(logits, axis=-1)
 
     def get_config(self):
-        """Adds ``num_classes`` to the base config."""
-        return {**super().get_config(), "num_classes": self.num_classes}
+        """Adds ``num_classes`` and ``architecture`` to the base config."""
+        return {**super().get_config(), "num_classes": self.num_classes,
+                "architecture": self.architecture}
 
 
 def _non_saturating(class_logits):

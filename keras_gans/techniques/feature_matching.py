@@ -52,9 +52,10 @@ class FeatureMatching(Technique):
 
     def transform_networks(self, generator, discriminator):
         layer = self.feature_layer or networks.default_feature_layer(discriminator)
-        # Shares D's layers: one call gives the features and the logits.
+        # Shares D's layers: one call gives the features and the logits (`outputs`, not
+        # `output`: a Sequential D has only the former).
         self.features_and_logits = keras.Model(
-            discriminator.inputs, [discriminator.get_layer(layer).output, discriminator.output],
+            discriminator.inputs, [discriminator.get_layer(layer).output, *discriminator.outputs],
             name="discriminator_features")
         return generator, discriminator
 
