@@ -775,10 +775,7 @@ class GAN(keras.Model):
         seeded stream and share the seed of ``keras.utils.set_random_seed``
         (as ``python -m keras_gans train --seed`` does).
         """
-        from keras_gans.layers import WeightNormDense
-
-        if any(isinstance(layer, WeightNormDense) for layer in self.discriminator.layers):
-            networks.initialize_from_data(self.discriminator, samples[:500])
+        networks.initialize_from_data(self.discriminator, samples[:500])
 
     def _inspect_training_data(self, x, y=None, batch_size=None):
         """:meth:`check_training_data`; returns ``(its result, the first batch's samples)``.
