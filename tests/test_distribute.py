@@ -168,7 +168,8 @@ def _small(name):
                        discriminator_depth=1)
     elif name != "toy1d":
         options.update(latent_dim=8, image_shape=(8, 8, 1))
-    if name in ("dcgan", "cdcgan", "wgan", "wgan_gp", "ebgan", "ssgan", "ali"):
+    if name in ("dcgan", "cdcgan", "wgan", "wgan_gp", "ebgan", "ssgan", "ali") \
+            and options.get("architecture") != "mlp":  # the paper's MLP has fixed widths
         options["filters"] = 4
     if name == "ebgan":
         options["embedding_units"] = 8

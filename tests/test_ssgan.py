@@ -108,7 +108,7 @@ def test_ssgan_trains_from_the_cli_with_its_test_error(tmp_path, capsys):
 
     with tfds.testing.mock_data(num_examples=300):
         assert cli.main(["train", "ssgan", "--labels-per-class", "2", "--steps", "4", "--epochs", "2",
-                         "--batch-size", "8", "--filters", "4", "--latent-dim", "8", "--seed", "0",
+                         "--batch-size", "8", "--latent-dim", "8", "--seed", "0",
                          "--steps-per-execution", "2", "--output", str(tmp_path / "run"),
                          "--export-dir", str(tmp_path / "export"), "--verbose", "0"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
@@ -204,6 +204,19 @@ def test_an_unknown_architecture_is_refused():
     with pytest.raises(ValueError, match=r"architecture to be one of \('conv', 'mlp'\), "
                                          r"received 'resnet'"):
         SemiSupervisedGAN(architecture="resnet")
+
+
+def test_the_conv_networks_sizes_are_refused_with_the_papers_mlp():
+    from keras_gans import cli
+
+    with pytest.raises(ValueError, match=r"no filters or discriminator_dense_units with "
+                                         r"architecture='mlp'.*received \{'filters': 32, "
+                                         r"'discriminator_dense_units': 128\}"):
+        SemiSupervisedGAN(architecture="mlp", filters=32, discriminator_dense_units=128)
+    assert SemiSupervisedGAN(architecture="conv", latent_dim=8, filters=4).discriminator \
+        .get_layer(index=1).filters == 4
+    with pytest.raises(SystemExit, match="no filters with architecture='mlp'"):
+        cli.main(["train", "ssgan", "--filters", "32", "--steps", "1"])  # the recipe is the MLP
 
 
 def test_a_split_asking_more_labels_than_a_class_has_names_the_class_and_its_count():

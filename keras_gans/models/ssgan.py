@@ -39,8 +39,10 @@ class SemiSupervisedGAN(GAN):
             weight-normalized layers with Gaussian noise, initialized from the
             first batch :meth:`fit` sees; :func:`~keras_gans.networks.weight_norm_generator`).
         num_classes: K.
-        latent_dim, image_shape: for the default networks; filters,
-            discriminator_dense_units: for the ``"conv"`` ones.
+        latent_dim, image_shape: for the default networks.
+        filters, discriminator_dense_units: for the ``"conv"`` ones (64 filters
+            and no dense layer by default); refused with ``"mlp"``, whose
+            widths are the paper's.
         **kwargs: :class:`~keras_gans.models.GAN` options and the techniques.
 
     Examples:
@@ -57,7 +59,7 @@ class SemiSupervisedGAN(GAN):
     needs_labels = True
 
     def __init__(self, generator=None, discriminator=None, num_classes=10, latent_dim=100,
-                 image_shape=(28, 28, 1), filters=64, discriminator_dense_units=None,
+                 image_shape=(28, 28, 1), filters=None, discriminator_dense_units=None,
                  architecture="conv", feature_matching=1.0, feature_matching_only=True, **kwargs):
         if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
             raise ValueError(f"Expected num_classes to be an integer >= 2, received {num_classes!r}.")
@@ -65,12 +67,20 @@ class SemiSupervisedGAN(GAN):
             raise ValueError(f"Expected architecture to be one of {ARCHITECTURES}, received "
                              f"{architecture!r}.")
         if architecture == "mlp":  # the paper's MNIST networks
+            conv_only = {name: value for name, value in (
+                ("filters", filters), ("discriminator_dense_units", discriminator_dense_units))
+                if value is not None}
+            if conv_only:
+                raise ValueError(
+                    f"Expected no {' or '.join(conv_only)} with architecture='mlp' (they size the "
+                    f"'conv' networks; the paper's MLP has fixed widths), received {conv_only}.")
             generator = generator or networks.weight_norm_generator(latent_dim, image_shape)
             discriminator = discriminator or networks.weight_norm_discriminator(
                 image_shape, num_logits=num_classes)
         # Layer norm, not batch norm: D sees real and generated batches apart, and batch
         # statistics would both leak which batch is which and leave, for test images, moving
         # averages mixed from real and fake batches (Salimans et al. used weight normalization).
+        filters = filters or 64
         discriminator = discriminator or networks.dcgan_discriminator(
             image_shape, filters, normalization="layer", dense_units=discriminator_dense_units,
             num_logits=num_classes)
