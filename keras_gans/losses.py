@@ -210,6 +210,32 @@ def semi_supervised_fake_loss(class_logits):
     return tf.nn.softplus(tf.reduce_logsumexp(tf.cast(class_logits, tf.float32), axis=-1))
 
 
+def semi_supervised_discriminator_loss(real_logits, labels, fake_logits, unsupervised_weight=1.0):
+    """The semi-supervised D's loss per example, for batches half labelled (Salimans et al. 2016, sec. 5).
+
+    Its mean over a batch whose ``real_logits`` rows are half labelled
+    (``labels >= 0``) and half not (``-1``), with as many ``fake_logits``
+    rows, is ``L_supervised + w L_unsupervised``: the mean cross-entropy over
+    the labelled rows plus ``w`` times ``-E log D(x) - E log(1 - D(G(z)))``
+    (each mean over its own rows; :func:`semi_supervised_real_loss`,
+    :func:`semi_supervised_fake_loss`). The paper's equation has ``w = 1``;
+    its released MNIST code halves both unsupervised terms, ``w = 0.5``.
+
+    Examples:
+
+        >>> import numpy as np
+        >>> real, fake = np.log([[1.0, 3.0], [1.0, 3.0]]), np.log([[1.0, 3.0], [1.0, 3.0]])
+        >>> per_example = semi_supervised_discriminator_loss(real, [1, -1], fake, 0.5)
+        >>> round(float(np.mean(per_example)), 4)  # -log 3/4 + 0.5 (-log 4/5 - log 1/5)
+        1.204
+    """
+    labels = tf.cast(labels, tf.int32)
+    real = semi_supervised_real_loss(real_logits, labels)
+    # Each half's mean is over half the rows: weight 2 makes the batch mean their sum.
+    weight = tf.where(labels >= 0, 2.0, 2.0 * unsupervised_weight)
+    return weight * real + unsupervised_weight * semi_supervised_fake_loss(fake_logits)
+
+
 GENERATOR_LOSSES = {
     "minimax": minimax_generator_loss,
     "non_saturating": non_saturating_generator_loss,

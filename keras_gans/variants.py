@@ -517,7 +517,10 @@ VARIANTS = {
                         dict(choices=SSGAN_ARCHITECTURES,
                              help="mlp (the paper's MNIST networks: weight-normalized MLP D with "
                              "Gaussian noise; the default and --paper's) or conv (DCGAN "
-                             "networks, D with layer norm)"))),
+                             "networks, D with layer norm)")),
+                 Option(("--unsupervised-weight",), "unsupervised_weight",
+                        dict(type=float, help="w of D's loss L_supervised + w L_unsupervised "
+                             "(default 1, the paper's equation; 0.5 in its released code)"))),
         recipe=Recipe(
             options={"architecture": "mlp"},
             optimizers=adam(1e-3, 1e-3, beta_1=0.5), batch_size=100,

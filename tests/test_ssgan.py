@@ -27,6 +27,34 @@ def test_the_k_plus_1_losses_against_their_formulas():
                                rtol=1e-5)
 
 
+def test_the_discriminator_loss_is_supervised_plus_weighted_unsupervised():
+    rng = np.random.default_rng(0)
+    real, fake = rng.normal(size=(8, 4)), rng.normal(size=(8, 4))
+    labels = np.array([-1, -1, -1, -1, 2, 0, 3, 1])
+    real_z, fake_z = np.exp(real).sum(axis=1), np.exp(fake).sum(axis=1)
+    supervised = -np.log(_softmax(real[4:])[np.arange(4), labels[4:]]).mean()
+    unsupervised = -np.log(real_z[:4] / (real_z[:4] + 1)).mean() - np.log(1 / (fake_z + 1)).mean()
+    for weight in (1.0, 0.5, 0.0):
+        per_example = losses.semi_supervised_discriminator_loss(real, labels, fake, weight)
+        np.testing.assert_allclose(np.mean(per_example), supervised + weight * unsupervised,
+                                   rtol=1e-5)
+
+
+def test_the_model_trains_d_on_its_unsupervised_weight():
+    images, labels = _batch()
+    d_losses = {}
+    for weight in (0.0, 0.5, 1.0):  # the same seed: the same networks, noise and fakes
+        keras.utils.set_random_seed(0)
+        gan = _tiny(unsupervised_weight=weight, seed=0)
+        gan.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0))
+        d_losses[weight] = gan.fit(images, labels, batch_size=16, verbose=0).history["d_loss"][0]
+    assert d_losses[1.0] > d_losses[0.0] + 0.1  # the unsupervised terms are in it
+    np.testing.assert_allclose(d_losses[0.5], (d_losses[0.0] + d_losses[1.0]) / 2, rtol=1e-4)
+    assert SemiSupervisedGAN.from_config(gan.get_config()).unsupervised_weight == 1.0
+    with pytest.raises(ValueError, match="unsupervised_weight to be a number >= 0, received -1"):
+        _tiny(unsupervised_weight=-1)
+
+
 def _tiny(**options):
     return SemiSupervisedGAN(num_classes=10, latent_dim=8, filters=4, **options)
 

@@ -26,9 +26,9 @@ class SemiSupervisedGAN(GAN):
 
     ``fit()`` takes batches of ``(images, labels)`` where unlabelled images
     have the label -1 and half of each batch is labelled
-    (:func:`keras_gans.data.semi_supervised_images` builds them): each real
-    term is then weighted 2 so that D's loss is the paper's ``L_supervised +
-    L_unsupervised`` (both means over their own samples).
+    (:func:`keras_gans.data.semi_supervised_images` builds them); D's loss is
+    then the paper's ``L_supervised + w L_unsupervised``, each a mean over its
+    own samples (:func:`~keras_gans.losses.semi_supervised_discriminator_loss`).
 
     Args:
         generator, discriminator: networks; by default those of ``architecture``.
@@ -39,6 +39,8 @@ class SemiSupervisedGAN(GAN):
             weight-normalized layers with Gaussian noise, initialized from the
             first batch :meth:`fit` sees; :func:`~keras_gans.networks.weight_norm_generator`).
         num_classes: K.
+        unsupervised_weight: ``w``; 1 in the paper's equation, 0.5 in its
+            released MNIST code (which halves both unsupervised terms).
         latent_dim, image_shape: for the default networks.
         filters, discriminator_dense_units: for the ``"conv"`` ones (64 filters
             and no dense layer by default); refused with ``"mlp"``, whose
@@ -60,9 +62,14 @@ class SemiSupervisedGAN(GAN):
 
     def __init__(self, generator=None, discriminator=None, num_classes=10, latent_dim=100,
                  image_shape=(28, 28, 1), filters=None, discriminator_dense_units=None,
-                 architecture="conv", feature_matching=1.0, feature_matching_only=True, **kwargs):
+                 architecture="conv", unsupervised_weight=1.0, feature_matching=1.0,
+                 feature_matching_only=True, **kwargs):
         if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
             raise ValueError(f"Expected num_classes to be an integer >= 2, received {num_classes!r}.")
+        if isinstance(unsupervised_weight, bool) or not isinstance(unsupervised_weight, (int, float)) \
+                or not unsupervised_weight >= 0:
+            raise ValueError(f"Expected unsupervised_weight to be a number >= 0, received "
+                             f"{unsupervised_weight!r}.")
         if architecture not in ARCHITECTURES:
             raise ValueError(f"Expected architecture to be one of {ARCHITECTURES}, received "
                              f"{architecture!r}.")
@@ -93,6 +100,7 @@ class SemiSupervisedGAN(GAN):
                          discriminator, feature_matching=feature_matching,
                          feature_matching_only=feature_matching_only, **kwargs)
         self.num_classes, self.architecture = num_classes, architecture
+        self.unsupervised_weight = float(unsupervised_weight)
 
     def unpack(self, data):
         """``(images, labels)``: every batch carries labels, -1 for unlabelled images."""
@@ -116,8 +124,8 @@ class SemiSupervisedGAN(GAN):
         for real, labels in self.real_batches(data):
             fake = self.G(self.sample_noise(self.batch_size_of(real)))
             d_loss = self.discriminator_step(real, None, lambda: (
-                2.0 * losses.semi_supervised_real_loss(self.D(real), labels)
-                + losses.semi_supervised_fake_loss(self.D(fake))))
+                losses.semi_supervised_discriminator_loss(
+                    self.D(real), labels, self.D(fake), self.unsupervised_weight)))
         z = self.sample_noise(self.batch_size_of(real))
         g_loss = self.generator_step(z, None, real, _non_saturating)
         return self.update_metrics(d_loss=d_loss, g_loss=g_loss)
@@ -128,9 +136,9 @@ class SemiSupervisedGAN(GAN):
         return tf.nn.softmax(logits, axis=-1)
 
     def get_config(self):
-        """Adds ``num_classes`` and ``architecture`` to the base config."""
+        """Adds ``num_classes``, ``architecture`` and ``unsupervised_weight`` to the base config."""
         return {**super().get_config(), "num_classes": self.num_classes,
-                "architecture": self.architecture}
+                "architecture": self.architecture, "unsupervised_weight": self.unsupervised_weight}
 
 
 def _non_saturating(class_logits):
