@@ -37,17 +37,19 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def parse_setting(text):
+    """``"key=value"`` -> ``(key, value)``, the value read as JSON, else kept as a string."""
+    key, _, value = text.partition("=")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
 def parse_config(text):
     """``"name:key=value,..."`` -> ``(name, {key: value})`` (values read as JSON, else str)."""
     name, _, rest = text.partition(":")
-    options = {}
-    for item in filter(None, rest.split(",")):
-        key, _, value = item.partition("=")
-        try:
-            options[key] = json.loads(value)
-        except json.JSONDecodeError:
-            options[key] = value
-    return name, options
+    return name, dict(map(parse_setting, filter(None, rest.split(","))))
 
 
 OPTIMIZER_KEYS = ("d_lr", "g_lr", "beta_1", "beta_2", "optimizer", "g_optimizer", "decay_steps")

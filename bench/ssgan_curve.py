@@ -13,7 +13,6 @@ Usage:
 """
 
 import argparse
-import ast
 import json
 import os
 import sys
@@ -33,7 +32,8 @@ def main(argv=None):
     parser.add_argument("--learning-rate", type=float, default=None,
                         help="Adam's rate for D and G, beta_1 0.5 (default: the recipe's)")
     parser.add_argument("--set", nargs="+", default=[], metavar="OPTION=VALUE",
-                        help="other model options (techniques included), e.g. r1_gamma=0.1")
+                        help="other model options (techniques included), values read as JSON, e.g. "
+                        "r1_gamma=0.1 diff_augment=translation,cutout")
     args = parser.parse_args(argv)
     if args.steps <= 0 or args.steps % EVERY:
         parser.error(f"--steps: expected a positive multiple of {EVERY}, received {args.steps}")
@@ -42,17 +42,13 @@ def main(argv=None):
 
     import keras
 
+    from ablation import parse_setting  # bench/ is this script's directory
     from keras_gans import callbacks, data, variants
 
     keras.utils.set_random_seed(args.seed)
     options = {} if args.unsupervised_weight is None else \
         {"unsupervised_weight": args.unsupervised_weight}
-    for setting in args.set:
-        key, _, value = setting.partition("=")
-        try:
-            options[key] = ast.literal_eval(value)
-        except (ValueError, SyntaxError):  # a string, e.g. translation,cutout
-            options[key] = value
+    options.update(map(parse_setting, args.set))  # values may hold commas: translation,cutout
     model = variants.build("ssgan", "mnist", seed=args.seed, compile=False, **options)
     optimizers = variants.get_variant("ssgan").make_optimizers(False)
     if args.learning_rate is not None:
