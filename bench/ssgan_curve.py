@@ -50,9 +50,9 @@ def main(argv=None):
         {"unsupervised_weight": args.unsupervised_weight}
     options.update(map(parse_setting, args.set))  # values may hold commas: translation,cutout
     model = variants.build("ssgan", "mnist", seed=args.seed, compile=False, **options)
-    optimizers = variants.get_variant("ssgan").make_optimizers(False)
-    if args.learning_rate is not None:
-        optimizers = [keras.optimizers.Adam(args.learning_rate, beta_1=0.5) for _ in optimizers]
+    optimizers = variants.get_variant("ssgan").make_optimizers(False) \
+        if args.learning_rate is None else \
+        variants.adam(args.learning_rate, args.learning_rate, beta_1=0.5)()
     model.compile(*optimizers, steps_per_execution=10)
     stream, _ = data.semi_supervised_images("mnist", args.labels_per_class,
                                             variants.batch_size_of("ssgan"), seed=args.seed)

@@ -51,7 +51,7 @@ def test_the_model_trains_d_on_its_unsupervised_weight():
     assert d_losses[1.0] > d_losses[0.0] + 0.1  # the unsupervised terms are in it
     np.testing.assert_allclose(d_losses[0.5], (d_losses[0.0] + d_losses[1.0]) / 2, rtol=1e-4)
     assert SemiSupervisedGAN.from_config(gan.get_config()).unsupervised_weight == 1.0
-    with pytest.raises(ValueError, match="unsupervised_weight to be a number >= 0, received -1"):
+    with pytest.raises(ValueError, match="Expected unsupervised_weight >= 0, received -1"):
         _tiny(unsupervised_weight=-1)
 
 

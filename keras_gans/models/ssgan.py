@@ -5,9 +5,13 @@ import tensorflow as tf
 
 from keras_gans import losses, networks
 from keras_gans.models.base import GAN, _split_batch
+from keras_gans.techniques import Option
 
 #: The discriminator / generator pairs ``architecture`` chooses from.
 ARCHITECTURES = ("conv", "mlp")
+#: Validates ``unsupervised_weight`` as the techniques' options are validated.
+UNSUPERVISED_WEIGHT = Option("unsupervised_weight", 1.0, "w of L_supervised + w L_unsupervised",
+                             low=0.0)
 
 
 @keras.saving.register_keras_serializable(package="keras_gans")
@@ -66,10 +70,7 @@ class SemiSupervisedGAN(GAN):
                  feature_matching_only=True, **kwargs):
         if not isinstance(num_classes, int) or isinstance(num_classes, bool) or num_classes < 2:
             raise ValueError(f"Expected num_classes to be an integer >= 2, received {num_classes!r}.")
-        if isinstance(unsupervised_weight, bool) or not isinstance(unsupervised_weight, (int, float)) \
-                or not unsupervised_weight >= 0:
-            raise ValueError(f"Expected unsupervised_weight to be a number >= 0, received "
-                             f"{unsupervised_weight!r}.")
+        unsupervised_weight = UNSUPERVISED_WEIGHT.check(unsupervised_weight)
         if architecture not in ARCHITECTURES:
             raise ValueError(f"Expected architecture to be one of {ARCHITECTURES}, received "
                              f"{architecture!r}.")
@@ -87,7 +88,7 @@ class SemiSupervisedGAN(GAN):
         # Layer norm, not batch norm: D sees real and generated batches apart, and batch
         # statistics would both leak which batch is which and leave, for test images, moving
         # averages mixed from real and fake batches (Salimans et al. used weight normalization).
-        filters = filters or 64
+        filters = 64 if filters is None else filters
         discriminator = discriminator or networks.dcgan_discriminator(
             image_shape, filters, normalization="layer", dense_units=discriminator_dense_units,
             num_logits=num_classes)
@@ -100,7 +101,7 @@ class SemiSupervisedGAN(GAN):
                          discriminator, feature_matching=feature_matching,
                          feature_matching_only=feature_matching_only, **kwargs)
         self.num_classes, self.architecture = num_classes, architecture
-        self.unsupervised_weight = float(unsupervised_weight)
+        self.unsupervised_weight = unsupervised_weight
 
     def unpack(self, data):
         """``(images, labels)``: every batch carries labels, -1 for unlabelled images."""
