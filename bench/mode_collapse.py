@@ -158,7 +158,10 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=None,
                         help="generator steps per run (default: the variants' own)")
     parser.add_argument("--paper", action="store_true", help="PacGAN's setting instead of the recipe")
-    parser.add_argument("--out", default="bench/results/mode_collapse.jsonl")
+    # Rows since 2026-12-06, when each mixture layer got its own initializer (before, one
+    # initializer made at import time seeded every layer alike, whatever the seed;
+    # those rows are in bench/results/mode_collapse.jsonl).
+    parser.add_argument("--out", default="bench/results/mode_collapse_seeded.jsonl")
     parser.add_argument("--table", metavar="FILE", help="only print the table of FILE")
     parser.add_argument("--save-dir", default=os.path.join("runs", "mode_collapse"),
                         help="where the best method's seed-0 models are saved (bench/"

@@ -457,7 +457,11 @@ def conv_discriminator(image_shape=(28, 28, 1), name="discriminator"):
 # which took them from VEEGAN (Srivastava et al. 2017): G has four hidden
 # layers of 400 ReLU units with batch norm, D three maxout layers of 200
 # units with 5 pieces, both initialized N(0, 0.02).
-_MIXTURE_INIT = keras.initializers.RandomNormal(stddev=0.02)
+def _mixture_init():
+    """N(0, 0.02), a new instance per layer: an initializer shared by several layers
+    (or made at import time) seeds them all alike, so same-shaped layers would start
+    identical and ``keras.utils.set_random_seed`` would not reach them."""
+    return keras.initializers.RandomNormal(stddev=0.02)
 
 
 def mixture_generator(latent_dim=2, sample_dim=2, units=400, depth=4, name="generator"):
@@ -475,10 +479,10 @@ def mixture_generator(latent_dim=2, sample_dim=2, units=400, depth=4, name="gene
     x = z
     for index in range(depth):
         x = keras.layers.Dense(_positive_int("units", units), use_bias=False,
-                               kernel_initializer=_MIXTURE_INIT)(x)
+                               kernel_initializer=_mixture_init())(x)
         x = batch_normalization(name=f"batch_normalization_{index}")(x)
         x = keras.layers.ReLU()(x)
-    x = keras.layers.Dense(_positive_int("sample_dim", sample_dim), kernel_initializer=_MIXTURE_INIT,
+    x = keras.layers.Dense(_positive_int("sample_dim", sample_dim), kernel_initializer=_mixture_init(),
                            dtype=OUTPUT_DTYPE, name="samples")(x)
     return keras.Model(z, x, name=name)
 
@@ -487,7 +491,7 @@ def _maxout_stack(x, units, depth, pieces):
     _positive_int("depth", depth)
     for index in range(depth):
         x = Maxout(_positive_int("units", units), _positive_int("pieces", pieces),
-                   kernel_initializer=_MIXTURE_INIT,
+                   kernel_initializer=_mixture_init(),
                    name="features" if index == depth - 1 else f"maxout_{index}")(x)
     return x
 
@@ -504,7 +508,7 @@ def mixture_discriminator(sample_dim=2, units=200, depth=3, pieces=5, name="disc
     """
     x = keras.Input((_positive_int("sample_dim", sample_dim),), name="x")
     features = _maxout_stack(x, units, depth, pieces)
-    logit = keras.layers.Dense(1, kernel_initializer=_MIXTURE_INIT, name="logit",
+    logit = keras.layers.Dense(1, kernel_initializer=_mixture_init(), name="logit",
                                dtype=OUTPUT_DTYPE)(features)
     return keras.Model(x, logit, name=name)
 
@@ -535,7 +539,7 @@ def encoder(sample_shape=(2,), latent_dim=2, units=400, depth=4, filters=64, nam
         h = keras.layers.Flatten()(h)
     else:
         for _ in range(_positive_int("depth", depth)):
-            h = keras.layers.Dense(units, use_bias=False, kernel_initializer=_MIXTURE_INIT)(h)
+            h = keras.layers.Dense(units, use_bias=False, kernel_initializer=_mixture_init())(h)
             h = batch_normalization()(h)
             h = keras.layers.ReLU()(h)
     z = keras.layers.Dense(_positive_int("latent_dim", latent_dim), dtype=OUTPUT_DTYPE,
@@ -571,7 +575,7 @@ def joint_discriminator(sample_shape=(2,), latent_dim=2, units=200, depth=3, pie
         features = keras.layers.LeakyReLU(0.2, name="features")(keras.layers.Dense(1024)(h))
     else:
         features = _maxout_stack(keras.layers.Concatenate()([x, z]), units, depth, pieces)
-    logit = keras.layers.Dense(1, kernel_initializer=_MIXTURE_INIT, name="logit",
+    logit = keras.layers.Dense(1, kernel_initializer=_mixture_init(), name="logit",
                                dtype=OUTPUT_DTYPE)(features)
     return keras.Model([x, z], logit, name=name)
 

@@ -97,6 +97,22 @@ def test_the_callback_writes_the_three_metrics_into_the_fit_logs():
     assert 0 <= history.history["modes"][-1] <= 25
 
 
+# ------------------------------------------------------------------ networks
+@pytest.mark.parametrize("build", [networks.mixture_generator, networks.mixture_discriminator,
+                                   networks.encoder, networks.joint_discriminator])
+def test_the_mixture_networks_draw_their_weights_from_the_users_seed(build):
+    def kernels(seed):
+        keras.utils.set_random_seed(seed)
+        return [w.numpy() for w in build().weights if w.path.endswith("kernel")]
+
+    first, again, other = kernels(0), kernels(0), kernels(1)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not any(np.array_equal(a, b) for a, b in zip(first, other))
+    same_shape = [(a, b) for i, a in enumerate(first) for b in first[i + 1:] if a.shape == b.shape]
+    assert same_shape  # e.g. the generator's 400 x 400 layers
+    assert not any(np.array_equal(a, b) for a, b in same_shape)
+
+
 # -------------------------------------------------------------------- layers
 def test_maxout_is_the_max_of_its_linear_pieces():
     layer = layers.Maxout(units=3, pieces=4)
