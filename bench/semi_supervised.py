@@ -105,8 +105,20 @@ def run(labels_per_class, seed, steps, save_dir=None):
     gan_error = test_error(model.classify)
     baseline, baseline_seconds = train_baseline(labelled, seed, steps)
     baseline_error = test_error(lambda images: baseline(images, training=False))
-    return {"labels": labels_per_class * NUM_CLASSES, "seed": seed, "steps": steps, "seconds": seconds, "error": gan_error,
+    return {"labels": labels_per_class * NUM_CLASSES, "seed": seed, "steps": steps,
+            "recipe": recipe(), "seconds": seconds, "error": gan_error,
             "baseline_error": baseline_error, "baseline_seconds": baseline_seconds}
+
+
+def recipe():
+    """The ssgan recipe the GANs train in, as one line (rows of another recipe are not mixed)."""
+    from keras_gans import variants
+
+    return variants.get_variant("ssgan").recipe.describe()
+
+
+#: The recipe of the rows written before rows named theirs (the MLP without R1).
+EARLIER_RECIPE = "architecture='mlp', Adam(D 0.001, G 0.001, beta_1 0.5, beta_2 0.999), batch 100"
 
 
 def _mean_std(values):
@@ -116,17 +128,23 @@ def _mean_std(values):
 
 def table(rows):
     """The Markdown table of result rows: mean ± std over seeds, the paper's beside."""
-    lines = ["| labelled digits | seeds | GAN steps | ssgan test error | supervised only | "
-             "baseline / ssgan | Salimans et al. Table 1 |", "| --- | --- | --- | --- | --- | --- | --- |"]
-    for count, steps in sorted({(row["labels"], row["steps"]) for row in rows}):
-        group = [row for row in rows if (row["labels"], row["steps"]) == (count, steps)]
+    lines = ["| recipe | labelled digits | seeds | GAN steps | ssgan test error | supervised only | "
+             "baseline / ssgan | Salimans et al. Table 1 |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for settings, count, steps in sorted({_key(row)[::2] + (row["steps"],) for row in rows}):
+        group = [row for row in rows if (_key(row)[::2], row["steps"]) == ((settings, count), steps)]
         error, error_std = _mean_std([100 * row["error"] for row in group])
         baseline, baseline_std = _mean_std([100 * row["baseline_error"] for row in group])
         published = PUBLISHED.get(count)
         paper = f"{published[0]} ± {published[1]} %" if published else ""
-        lines.append(f"| {count} | {len(group)} | {steps:.0f} | {error:.2f} ± {error_std:.2f} % | "
+        lines.append(f"| {settings} | {count} | {len(group)} | {steps:.0f} | {error:.2f} ± {error_std:.2f} % | "
                      f"{baseline:.2f} ± {baseline_std:.2f} % | {baseline / error:.1f}x | {paper} |")
     return "\n".join(lines)
+
+
+def _key(row):
+    """``(recipe, seed, labels)`` of a result row."""
+    return row.get("recipe", EARLIER_RECIPE), row["seed"], row["labels"]
 
 
 def read_rows(path):
@@ -158,16 +176,17 @@ def main(argv=None):
     print(f"$ python bench/semi_supervised.py {' '.join(argv if argv is not None else sys.argv[1:])}"
           .rstrip(), flush=True)
     os.makedirs(args.save_dir, exist_ok=True)
-    done = {(row["labels"], row["seed"], row["steps"]) for row in read_rows(args.out)}
+    done = {_key(row) + (row["steps"],) for row in read_rows(args.out)}
     for seed in args.seeds:  # seed-major: an interrupted table has every label count
         for count in args.labels:
-            if (count, seed, args.steps) in done:
+            if (recipe(), seed, count, args.steps) in done:
                 continue
             row = run(count // NUM_CLASSES, seed, args.steps, args.save_dir)
             print(json.dumps(row), flush=True)
             with open(args.out, "a") as out:
                 out.write(json.dumps(row) + "\n")
-    print(table([row for row in read_rows(args.out) if row["steps"] == args.steps]))
+    print(table([row for row in read_rows(args.out)
+                 if row["steps"] == args.steps and _key(row)[0] == recipe()]))
 
 
 if __name__ == "__main__":

@@ -511,7 +511,7 @@ VARIANTS = {
     "ssgan": Variant(
         name="ssgan", summary="semi-supervised GAN (Salimans et al. 2016, sec. 5): a K+1-way D",
         build=SemiSupervisedGAN, model_class=SemiSupervisedGAN, data="semi_supervised",
-        batch_size=64, steps=3000, epochs=10, steps_per_execution=10,
+        batch_size=64, steps=4000, epochs=10, steps_per_execution=10,
         options=(LATENT_DIM, FILTERS, DISCRIMINATOR_DENSE_UNITS, DISCRIMINATOR_STEPS,
                  Option(("--architecture",), "architecture",
                         dict(choices=SSGAN_ARCHITECTURES,
@@ -522,9 +522,13 @@ VARIANTS = {
                         dict(type=float, help="w of D's loss L_supervised + w L_unsupervised "
                              "(default 1, the paper's equation; 0.5 in its released code)"))),
         recipe=Recipe(
-            options={"architecture": "mlp"},
+            # R1 keeps D from overpowering G once G's output sigmoid saturates (about
+            # 3,000 steps without it), so the error keeps falling to 4,000 steps and beyond.
+            options={"architecture": "mlp", "r1_gamma": 1.0},
             optimizers=adam(1e-3, 1e-3, beta_1=0.5), batch_size=100,
-            evidence="bench/semi_supervised.py --labels 100 --steps 2000: 12.0 +- 1.5 % test "
+            evidence="bench/semi_supervised.py --labels 100 --steps 4000: 7.07 +- 0.75 % test error "
+            "over 5 seeds against 24.3 +- 3.2 % for the same network on the 100 labelled digits "
+            "alone; before R1, --steps 2000: 12.0 +- 1.5 % test "
             "error over 5 seeds against 22.5 +- 2.8 % for the same network on the 100 labelled "
             "digits alone; "
             "the DCGAN networks (architecture conv) 22.9 % after 500 steps and 21.3 % after "

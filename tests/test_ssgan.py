@@ -251,3 +251,20 @@ def test_a_split_asking_more_labels_than_a_class_has_names_the_class_and_its_cou
     with pytest.raises(ValueError, match="at least 3 examples of each of the 2 classes, "
                                          "received 2 of class 1"):
         data.split_labelled([0, 0, 0, 1, 1], 3, num_classes=2)
+
+
+def test_the_benchmark_table_never_averages_rows_of_two_recipes():
+    from conftest import load_bench_script
+
+    bench = load_bench_script("semi_supervised")
+    row = {"labels": 100, "steps": 4000, "seconds": 1.0, "baseline_seconds": 1.0}
+    rows = [{**row, "seed": 0, "error": 0.10, "baseline_error": 0.20},  # written before rows named theirs
+            {**row, "seed": 1, "error": 0.12, "baseline_error": 0.22},
+            {**row, "seed": 0, "error": 0.05, "baseline_error": 0.20, "recipe": bench.recipe()}]
+    lines = bench.table(rows).splitlines()[2:]
+    assert len(lines) == 2
+    by_recipe = {line.split(" | ")[0].lstrip("| "): line for line in lines}
+    assert "| 2 | 4000 | 11.00 ± 1.41 % |" in by_recipe[bench.EARLIER_RECIPE]
+    assert "| 1 | 4000 | 5.00 ± 0.00 % | 20.00 ± 0.00 % | 4.0x |" in by_recipe[bench.recipe()]
+    assert "r1_gamma=1.0" in bench.recipe()  # the recipe R1 entered; the earlier one had none
+    assert "r1_gamma" not in bench.EARLIER_RECIPE
