@@ -131,8 +131,11 @@ def table(rows):
     lines = ["| recipe | labelled digits | seeds | GAN steps | ssgan test error | supervised only | "
              "baseline / ssgan | Salimans et al. Table 1 |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for settings, count, steps in sorted({_key(row)[::2] + (row["steps"],) for row in rows}):
-        group = [row for row in rows if (_key(row)[::2], row["steps"]) == ((settings, count), steps)]
+    def group_of(row):
+        return _recipe_of(row), row["labels"], row["steps"]
+
+    for settings, count, steps in sorted(set(map(group_of, rows))):
+        group = [row for row in rows if group_of(row) == (settings, count, steps)]
         error, error_std = _mean_std([100 * row["error"] for row in group])
         baseline, baseline_std = _mean_std([100 * row["baseline_error"] for row in group])
         published = PUBLISHED.get(count)
@@ -142,9 +145,9 @@ def table(rows):
     return "\n".join(lines)
 
 
-def _key(row):
-    """``(recipe, seed, labels)`` of a result row."""
-    return row.get("recipe", EARLIER_RECIPE), row["seed"], row["labels"]
+def _recipe_of(row):
+    """The recipe a result row was trained in."""
+    return row.get("recipe", EARLIER_RECIPE)
 
 
 def read_rows(path):
@@ -176,17 +179,19 @@ def main(argv=None):
     print(f"$ python bench/semi_supervised.py {' '.join(argv if argv is not None else sys.argv[1:])}"
           .rstrip(), flush=True)
     os.makedirs(args.save_dir, exist_ok=True)
-    done = {_key(row) + (row["steps"],) for row in read_rows(args.out)}
+    current = recipe()
+    done = {(_recipe_of(row), row["seed"], row["labels"], row["steps"])
+            for row in read_rows(args.out)}
     for seed in args.seeds:  # seed-major: an interrupted table has every label count
         for count in args.labels:
-            if (recipe(), seed, count, args.steps) in done:
+            if (current, seed, count, args.steps) in done:
                 continue
             row = run(count // NUM_CLASSES, seed, args.steps, args.save_dir)
             print(json.dumps(row), flush=True)
             with open(args.out, "a") as out:
                 out.write(json.dumps(row) + "\n")
     print(table([row for row in read_rows(args.out)
-                 if row["steps"] == args.steps and _key(row)[0] == recipe()]))
+                 if row["steps"] == args.steps and _recipe_of(row) == current]))
 
 
 if __name__ == "__main__":
