@@ -55,12 +55,17 @@ METHODS = {
     "r1_large_dg": ("mixture_gan", {"r1_gamma": 0.1, "discriminator_units": 256,
                                     "discriminator_depth": 3, "generator_units": 256,
                                     "generator_depth": 4}),
+    # Discriminator rejection sampling (Azadi et al. 2019) on top: training unchanged, samples
+    # kept with probability exp(D's logit - its maximum).
+    "gan_drs": ("mixture_gan", {"rejection_sampling": True}),
+    "unrolled_drs": ("mixture_unrolled", {"unrolling_steps": 5, "rejection_sampling": True}),
+    "r1_drs": ("mixture_gan", {"r1_gamma": 0.1, "rejection_sampling": True}),
 }
 #: The best method found on each mixture (mean of the seeds; its seed-0 generator is shipped
 #: as saved_models/mixture_<mixture>).
-BEST = {"ring": "wgan_gp", "grid": "unrolled"}
+BEST = {"ring": "unrolled_drs", "grid": "unrolled_drs"}
 #: The rows of the default table.
-DEFAULT_METHODS = ("gan", "unrolled", "ali", "minibatch", "wgan_gp")
+DEFAULT_METHODS = ("gan", "unrolled", "ali", "minibatch", "wgan_gp", "unrolled_drs")
 #: The published rows: {mixture: {row: (modes, % high quality, reverse KL or None)}}.
 PUBLISHED = {
     "ring": {
@@ -87,6 +92,7 @@ TARGET = "at least one method: all modes (8 / 8 ring, >= 24.8 / 25 grid), >= 90 
 def train(mixture, method, seed, steps, paper=False):
     """Trains one method on one mixture; returns ``(model, result row)``."""
     import keras
+    import tensorflow as tf
 
     from keras_gans import data, evaluation, variants
 
@@ -106,14 +112,19 @@ def train(mixture, method, seed, steps, paper=False):
     model.fit(stream, steps_per_epoch=steps - variant.steps_per_execution, verbose=0)
     seconds = time.perf_counter() - start
     means, stddev = data.get_mixture(mixture)
-    metrics = evaluation.mode_coverage(model.generate(2500).numpy(), means, stddev)
+    try:
+        metrics = evaluation.mode_coverage(model.generate(2500).numpy(), means, stddev)
+    except tf.errors.InvalidArgumentError as error:  # rejection sampling that keeps ~nothing
+        metrics = {"high_quality": float("nan"), "modes": float("nan"),
+                   "reverse_kl": float("nan"), "error": error.message}
     return model, {"mixture": mixture, "method": method, "seed": seed, "steps": steps,
                    "paper": paper, **metrics,
                    "seconds_per_1000_steps": 1000 * seconds / (steps - variant.steps_per_execution)}
 
 
 def _mean(rows, key):
-    values = [row[key] for row in rows if row[key] == row[key]]  # nan: no high-quality sample
+    # nan: no high-quality sample, or (every metric) no samples drawn: the run's "error"
+    values = [row[key] for row in rows if row[key] == row[key]]
     return statistics.mean(values) if values else float("nan")
 
 
@@ -132,8 +143,10 @@ def table(rows):
             group = [row for row in mine if row["method"] == method]
             if group:
                 shown = f"{method} (shipped)" if method == BEST[mixture] else method
+                failed = sum("error" in row for row in group)
+                seeds = f"{len(group)}" + (f" ({failed} drew < 2,500 samples)" if failed else "")
                 lines.append(
-                    f"| {shown} | {len(group)} | {_mean(group, 'modes'):.1f} | "
+                    f"| {shown} | {seeds} | {_mean(group, 'modes'):.1f} | "
                     f"{100 * _mean(group, 'high_quality'):.1f} | {_mean(group, 'reverse_kl'):.3f} | "
                     f"{_mean(group, 'seconds_per_1000_steps'):.1f} |")
         for name, (published_modes, quality, kl) in PUBLISHED[mixture].items():

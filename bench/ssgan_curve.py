@@ -9,7 +9,7 @@ D's and G's losses: where the error stops falling, and whether D overpowers G
 Usage:
     TFDS_DATA_DIR=../shared/tensorflow_datasets python bench/ssgan_curve.py \\
         [--seed 0] [--steps 4000] [--labels-per-class 10] [--unsupervised-weight 0.5] \\
-        [--learning-rate 1e-3] [--set diff_augment=translation ...]
+        [--learning-rate 1e-3] [--cosine-decay] [--set diff_augment=translation ...]
 """
 
 import argparse
@@ -31,6 +31,9 @@ def main(argv=None):
                         help="w of L_supervised + w L_unsupervised (default: the recipe's)")
     parser.add_argument("--learning-rate", type=float, default=None,
                         help="Adam's rate for D and G, beta_1 0.5 (default: the recipe's)")
+    parser.add_argument("--cosine-decay", action="store_true",
+                        help="Adam(--learning-rate or 1e-3, beta_1 0.5) for D and G, both rates "
+                        "cosine-decayed to 1 %% of it over --steps")
     parser.add_argument("--set", nargs="+", default=[], metavar="OPTION=VALUE",
                         help="other model options (techniques included), values read as JSON, e.g. "
                         "r1_gamma=0.1 diff_augment=translation,cutout")
@@ -50,9 +53,10 @@ def main(argv=None):
         {"unsupervised_weight": args.unsupervised_weight}
     options.update(map(parse_setting, args.set))  # values may hold commas: translation,cutout
     model = variants.build("ssgan", "mnist", seed=args.seed, compile=False, **options)
+    rate = args.learning_rate or 1e-3
     optimizers = variants.get_variant("ssgan").make_optimizers(False) \
-        if args.learning_rate is None else \
-        variants.adam(args.learning_rate, args.learning_rate, beta_1=0.5)()
+        if args.learning_rate is None and not args.cosine_decay else \
+        variants.adam(rate, rate, beta_1=0.5, cosine_decay=args.cosine_decay)(args.steps)
     model.compile(*optimizers, steps_per_execution=10)
     stream, _ = data.semi_supervised_images("mnist", args.labels_per_class,
                                             variants.batch_size_of("ssgan"), seed=args.seed)

@@ -15,7 +15,8 @@ Signatures (``tensorflow/serving/predict``):
 - ``generate``: ``num_samples`` int32 ``[]`` (conditional: ``label`` int32
   ``[batch]`` instead) and ``seed`` int64 ``[]`` -> the same outputs plus
   ``z``; the noise is drawn in the graph with stateless ops, so a seed always
-  gives the same samples.
+  gives the same samples. A model with ``rejection_sampling`` keeps only the
+  samples its discriminator accepts (the export then carries D too).
 - ``encode`` (ALI / BiGAN): ``samples`` float32 -> ``codes`` ``[batch, latent_dim]``.
 - ``classify`` (the semi-supervised GAN): ``images`` float32 in [-1, 1] ->
   ``probabilities`` ``[batch, K]``.
@@ -99,6 +100,8 @@ def serving_functions(model):
     import tensorflow as tf
 
     image_model = len(model.generator.outputs[0].shape) == 4
+    for technique in model.techniques:  # eager work the traced draw reads (a bound on D)
+        technique.prepare_sampling(model)
 
     def outputs(samples):
         result = {"samples": samples}
@@ -137,8 +140,8 @@ def serving_functions(model):
 
     def generate(num_samples, seed):
         num_samples = checked(num_samples, num_samples)
-        z = model.sample_noise(num_samples, seed=tf.stack([seed, tf.constant(0, tf.int64)]))
-        return {**outputs(model.sample(z)), "z": z}
+        samples, z = model.draw(num_samples, seed=tf.stack([seed, tf.constant(0, tf.int64)]))
+        return {**outputs(samples), "z": z}
 
     count = tf.TensorSpec([], tf.int32, name="num_samples")
     functions = {"serving_default": (serve, [latent]), "generate": (generate, [count, seed])}
@@ -183,6 +186,8 @@ def write_saved_model(model, directory):
     module = tf.Module()
     # The tf.Variables behind the Keras variables: what the functions capture.
     module.generator_variables = [weight.value for weight in model.sampling_generator.weights]
+    module.sampling_variables = [weight.value for technique in model.techniques
+                                 for weight in technique.sampling_variables(model)]
     for name, (_, _, _, network) in _sample_signatures(model).items():
         setattr(module, f"{name}_variables", [weight.value for weight in network.weights])
     signatures = {}
@@ -215,6 +220,11 @@ def build_metadata(model, metadata=None):
         "outputs": ["samples", "images"] if len(shape) == 3 else ["samples"],
         "max_batch": MAX_BATCH,
     }
+    if hasattr(model, "rejection_max_logit"):  # the generate signature filters G's samples
+        info["rejection_sampling"] = {
+            "max_logit": float(model.rejection_max_logit.numpy()),
+            "acceptance_rate": float(model.rejection_acceptance_rate.numpy()),
+            "applies_to": "generate (serving_default maps the z it is given without rejection)"}
     info.update(metadata or {})
     return info
 

@@ -464,7 +464,8 @@ def test_an_encoder_of_the_wrong_width_is_refused():
 @pytest.mark.parametrize("variant, extra", [
     ("mixture_gan", ["--dataset", "grid", "--minibatch-discrimination", "--animate",
                      "--animate-every", "10"]),
-    ("mixture_unrolled", ["--unrolling-steps", "2", "--no-second-order", "--export-dir", "EXPORT"]),
+    ("mixture_unrolled", ["--unrolling-steps", "2", "--no-second-order", "--rejection-sampling",
+                          "--export-dir", "EXPORT"]),
     ("mixture_bigan", ["--generator-ema", "0.9"]),
     ("mixture_wgan_gp", ["--n-critic", "2", "--instance-noise", "0.1"]),
 ])
@@ -496,6 +497,11 @@ def test_the_mixtures_train_from_the_cli(variant, extra, tmp_path, capsys):
         assert served["samples"].shape == (5, 2)
         metadata = json.loads((tmp_path / "export" / "1" / "assets.extra" / "model.json").read_text())
         assert metadata["dataset"] == "ring" and "modes" in metadata["metrics"]
+        # The export rejects as the model did (its bound on D's logit travels with it).
+        assert "--rejection-sampling" in extra
+        model = keras.models.load_model(tmp_path / "run" / "model.keras")
+        assert metadata["rejection_sampling"]["max_logit"] == pytest.approx(
+            float(model.rejection_max_logit))
 
 
 def test_the_paper_flag_gives_pacgans_optimizer_and_networks():

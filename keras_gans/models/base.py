@@ -278,7 +278,25 @@ class GAN(keras.Model):
             raise ValueError(
                 f"Expected num_samples to be a positive integer, received {num_samples!r}."
             )
-        return self.sample(self.sample_noise(num_samples))
+        return self.draw(num_samples)[0]
+
+    def draw(self, num_samples, seed=None):
+        """``(samples, codes)``: ``num_samples`` generated samples and the noise behind them.
+
+        ``G(z)`` for fresh ``z``, or what a sampling technique draws instead
+        (``rejection_sampling`` keeps only some of G's samples). With ``seed``
+        (a ``[2]`` integer tensor) every draw is stateless: the exported
+        ``generate`` signature calls this inside its ``tf.function``.
+        """
+        if tf.executing_eagerly():
+            for technique in self.techniques:
+                technique.prepare_sampling(self)
+        for technique in self.techniques:
+            drawn = technique.draw(self, num_samples, seed)
+            if drawn is not None:
+                return drawn
+        z = self.sample_noise(num_samples, seed=seed)
+        return self.sample(z), z
 
     # --------------------------------------------------------------- compile
     def default_optimizers(self):

@@ -32,6 +32,11 @@ The hooks, in the order a training step meets them:
                              historical averages); in ``GAN.minimize``
 ``sampling_network``         the network that ``generate``, the callbacks and the
                              exports run in place of G (or ALI's E): the averaged one
+``prepare_sampling``         eager work before samples are drawn (rejection sampling's
+                             bound on D's logit); in ``GAN.draw`` and before an export
+``draw``                     how samples are drawn in place of ``G(z)`` (rejection
+                             sampling); in ``GAN.draw``, which ``generate`` and the
+                             exported ``generate`` signature call
 ===========================  ===========================================================
 
 Examples:
@@ -138,7 +143,8 @@ class Technique:
     Subclasses set :attr:`name`, :attr:`paper`, :attr:`summary` and
     :attr:`options` (the FIRST option switches the technique on: it is on
     when that option differs from its default), may restrict the variants
-    they apply to with :meth:`unsupported`, and override the hooks they need.
+    they apply to with the ``needs_*`` attributes below (a reason each) or
+    :meth:`unsupported`, and override the hooks they need.
     Every hook of this base class does nothing.
 
     The option values are attributes of the instance (``self.r1_gamma``).
@@ -151,6 +157,11 @@ class Technique:
     #: Whether the technique needs D to see samples alone (``D(x)``, or
     #: ``D(x | y)``); models whose D judges (x, z) pairs (BiGAN) refuse it.
     needs_discriminator_of_samples = False
+    #: Why the technique needs D trained with the logistic (cross-entropy) loss
+    #: (a sentence), or None; the Wasserstein critics and EBGAN refuse it then.
+    needs_logistic_loss = None
+    #: Why the technique needs an unconditional model (a sentence), or None.
+    needs_unconditional = None
 
     def __init__(self, **values):
         for option in self.options:
@@ -199,6 +210,17 @@ class Technique:
         ALI / BiGAN's ``"encoder"``) at inference, or None."""
         return None
 
+    def prepare_sampling(self, model):
+        """Runs eagerly before samples are drawn (and before an export is traced)."""
+
+    def draw(self, model, num_samples, seed):
+        """``(samples, codes)`` drawn in place of ``G(z)`` for fresh ``z``, or None."""
+        return None
+
+    def sampling_variables(self, model):
+        """Variables beyond the generator's that :meth:`draw` reads (for exports)."""
+        return []
+
     def get_config(self):
         """The option values, as constructor keywords of the model."""
         return {option.name: getattr(self, option.name) for option in self.options}
@@ -215,6 +237,7 @@ def _registry():
         minibatch_discrimination,
         packing,
         r1_penalty,
+        rejection_sampling,
         virtual_batch_norm,
     )
 
@@ -229,6 +252,7 @@ def _registry():
         feature_matching.FeatureMatching,
         historical_averaging.HistoricalAveraging,
         generator_ema.GeneratorEMA,
+        rejection_sampling.DiscriminatorRejectionSampling,
     )
     return {cls.name: cls for cls in classes}
 
@@ -259,6 +283,10 @@ def _unsupported(cls, model_class, generator, discriminator, values):
     """Why technique ``cls`` cannot apply to the model (a sentence), or None."""
     if cls.needs_discriminator_of_samples and getattr(model_class, "joint_discriminator", False):
         return "its discriminator judges (sample, code) pairs, and the technique needs D(x) alone"
+    if cls.needs_logistic_loss and not getattr(model_class, "logistic_loss", False):
+        return cls.needs_logistic_loss
+    if cls.needs_unconditional and getattr(model_class, "conditional", False):
+        return cls.needs_unconditional
     return cls.unsupported(model_class, generator, discriminator, values)
 
 

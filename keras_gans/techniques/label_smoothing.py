@@ -16,13 +16,9 @@ class OneSidedLabelSmoothing(Technique):
     name = "label_smoothing"
     paper = "Salimans et al. 2016, sec. 3.4"
     summary = "D's target for real samples is alpha < 1"
+    needs_logistic_loss = "its discriminator loss is not the logistic (cross-entropy) loss"
     options = (
         Option("real_label", 1.0, "D's target for real samples (0.9: one-sided label smoothing)",
                above=0.5, high=1.0),
     )
 
-    @classmethod
-    def unsupported(cls, model_class, generator, discriminator, values):
-        if not getattr(model_class, "logistic_loss", False):
-            return "its discriminator loss is not the logistic (cross-entropy) loss"
-        return None

@@ -22,18 +22,13 @@ class Packing(Technique):
     paper = "Lin et al. 2018 (PacGAN)"
     summary = "D judges m samples at once, concatenated"
     needs_discriminator_of_samples = True
+    needs_logistic_loss = ("packing is defined for the logistic GAN loss; the critics' gradient "
+                           "penalty is per sample")
+    needs_unconditional = "a conditional D would need the packs' labels too"
     options = (
         Option("packing", 1, "samples m that D judges jointly (PacGAN; 1: off)", kind=int, low=1),
     )
 
-    @classmethod
-    def unsupported(cls, model_class, generator, discriminator, values):
-        if not getattr(model_class, "logistic_loss", False):
-            return ("packing is defined for the logistic GAN loss; the critics' gradient "
-                    "penalty is per sample")
-        if getattr(model_class, "conditional", False):
-            return "a conditional D would need the packs' labels too"
-        return None
 
     def transform_networks(self, generator, discriminator):
         return generator, networks.with_packing(discriminator, self.packing)

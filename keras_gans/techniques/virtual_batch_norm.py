@@ -23,6 +23,8 @@ class VirtualBatchNorm(Technique):
     name = "virtual_batch_norm"
     paper = "Salimans et al. 2016, sec. 3.4"
     summary = "G normalizes each sample with a fixed reference batch instead of its minibatch"
+    needs_unconditional = ("its generator is conditional (a reference batch of labels is not "
+                           "implemented)")
     options = (
         Option("virtual_batch_norm", False, "replace G's batch norm by virtual batch norm",
                kind=bool),
@@ -32,8 +34,6 @@ class VirtualBatchNorm(Technique):
 
     @classmethod
     def unsupported(cls, model_class, generator, discriminator, values):
-        if getattr(model_class, "conditional", False):
-            return "its generator is conditional (a reference batch of labels is not implemented)"
         if generator is not None and not any(
                 isinstance(layer, keras.layers.BatchNormalization)
                 or type(layer).__name__ == "VirtualBatchNormalization"

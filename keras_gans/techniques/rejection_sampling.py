@@ -1,0 +1,185 @@
+"""Discriminator rejection sampling (Azadi et al. 2019)."""
+
+import math
+
+import keras
+import tensorflow as tf
+
+from keras_gans.techniques import Option, Technique
+
+#: Samples whose largest logit is the bound ``l_max`` (Azadi et al.'s burn-in).
+CALIBRATION_SAMPLES = 10_000
+#: Candidates drawn per round of the rejection loop.
+CANDIDATES_PER_ROUND = 1024
+#: The loop gives up below this acceptance rate (a D that rejects almost everything).
+MIN_ACCEPTANCE = 1e-3
+
+
+def acceptance_probability(logits, max_logit):
+    """``min(1, exp(l(x) - l_max))``: the chance of keeping a sample of logit ``l(x)``.
+
+    For the logistic GAN loss the optimal discriminator's logit is
+    ``l*(x) = log p_data(x) / p_g(x)`` (Goodfellow et al. 2014, Prop. 1), so
+    keeping a sample of ``p_g`` with probability ``exp(l(x) - l_max)``, where
+    ``l_max`` bounds the logit, is rejection sampling from ``p_data``
+    (Azadi et al. 2019, sec. 3.1, with their shift gamma = 0). Samples above
+    the estimated bound are kept.
+
+    Args:
+        logits: D's logits, any shape.
+        max_logit: ``l_max``, a scalar.
+
+    Returns:
+        Probabilities in ``(0, 1]``, the shape of ``logits``.
+
+    Examples:
+
+        >>> import numpy as np
+        >>> np.round(acceptance_probability(np.array([0.0, -np.log(2.0), 1.0]), 0.0).numpy(), 3)
+        array([1. , 0.5, 1. ])
+    """
+    logits = tf.convert_to_tensor(logits, tf.float32)
+    return tf.exp(tf.minimum(logits - tf.cast(max_logit, tf.float32), 0.0))
+
+
+def draw_accepted(draw_round, num_samples, rounds_limit):
+    """Runs ``draw_round(round) -> (samples, codes, keep)`` until ``num_samples`` are kept.
+
+    Returns the first ``num_samples`` kept ``(samples, codes)``, in the order
+    they were drawn. Works eagerly and inside a ``tf.function`` (the exported
+    ``generate`` signature). Fails with ``InvalidArgumentError`` after
+    ``rounds_limit`` rounds with fewer kept.
+    """
+    samples, codes, keep = draw_round(tf.constant(0))
+    kept = (tf.boolean_mask(samples, keep), tf.boolean_mask(codes, keep))
+
+    def more(round_, samples, codes):
+        del codes
+        return tf.logical_and(tf.shape(samples)[0] < num_samples, round_ < rounds_limit)
+
+    def another(round_, samples, codes):
+        new, new_codes, keep = draw_round(round_)
+        return (round_ + 1, tf.concat([samples, tf.boolean_mask(new, keep)], 0),
+                tf.concat([codes, tf.boolean_mask(new_codes, keep)], 0))
+
+    _, samples, codes = tf.while_loop(
+        more, another, (tf.constant(1), *kept),
+        shape_invariants=(tf.TensorShape([]), tf.TensorShape([None, *samples.shape[1:]]),
+                          tf.TensorShape([None, *codes.shape[1:]])))
+    with tf.control_dependencies([tf.debugging.assert_greater_equal(
+            tf.shape(samples)[0], tf.cast(num_samples, tf.int32),
+            f"discriminator rejection sampling kept fewer samples than asked for from "
+            f"{1 / MIN_ACCEPTANCE:g} candidates per sample: D rejects almost every generated "
+            f"sample (see model.rejection_acceptance_rate)")]):
+        return tf.identity(samples[:num_samples]), tf.identity(codes[:num_samples])
+
+
+def rounds_limit(num_samples):
+    """Rounds of :data:`CANDIDATES_PER_ROUND` candidates before the loop gives up."""
+    return tf.cast(tf.math.ceil(tf.cast(num_samples, tf.float32)
+                                / (MIN_ACCEPTANCE * CANDIDATES_PER_ROUND)), tf.int32)
+
+
+class DiscriminatorRejectionSampling(Technique):
+    """Samples are kept with probability ``exp(l(x) - l_max)``: D filters G.
+
+    Training is unchanged. At sampling time each candidate ``x = G(z)`` is
+    kept with probability :func:`acceptance_probability` of D's logit, which
+    for a logistic D estimates ``log p_data(x) / p_g(x)``: points G puts
+    between the modes of the data, where D's logit is low, are dropped, and
+    modes G over-fills are thinned (Azadi et al. 2019, "Discriminator
+    Rejection Sampling", Algorithm 1 with gamma = 0 and no extra training
+    of D). ``l_max`` is the largest logit over :data:`CALIBRATION_SAMPLES`
+    seeded samples, measured again whenever the model has trained since
+    (``model.rejection_max_logit``, saved with the model).
+
+    :meth:`~keras_gans.models.GAN.generate`, the callbacks that call it and
+    the exported ``generate`` signature sample this way; the exported
+    ``serving_default`` (``z`` in, ``G(z)`` out) maps the codes it is given
+    without rejection. Costs about ``1 / acceptance rate`` generator and
+    discriminator passes per sample (``model.rejection_acceptance_rate``).
+
+    Applies to unconditional models trained with the logistic loss without
+    label smoothing, whose D sees one sample at a time: the Wasserstein
+    critics' scores are not log density ratios, a smoothed label moves the
+    optimal logit, and a packed D judges several samples at once.
+    """
+
+    name = "rejection_sampling"
+    paper = "Azadi et al. 2019"
+    summary = "keep each generated sample with probability exp(D's logit - its maximum)"
+    needs_discriminator_of_samples = True
+    needs_logistic_loss = ("rejection sampling reads D's logit as log p_data / p_g, which holds "
+                           "for the logistic GAN loss only")
+    needs_unconditional = "a conditional D would need a bound on its logit for each label"
+    options = (
+        Option("rejection_sampling", False, "draw samples by discriminator rejection sampling: "
+               "keep G(z) with probability exp(D's logit - its maximum)",
+               kind=bool),
+    )
+
+    def build(self, model):
+        if any(getattr(technique, "packing", 1) > 1 for technique in model.techniques):
+            raise ValueError(
+                f"rejection_sampling ({self.paper}) does not apply with packing: a packed D "
+                "judges several samples at once, and each sample needs its own logit; "
+                "expected packing=1.")
+        if model.real_label != 1.0:
+            raise ValueError(
+                f"rejection_sampling ({self.paper}) does not apply with one-sided label "
+                f"smoothing: it needs D's logit to estimate log p_data / p_g, and real_label="
+                f"{model.real_label!r} moves it; expected real_label=1.0.")
+        model.rejection_max_logit = model.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="rejection_max_logit")
+        model.rejection_acceptance_rate = model.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="rejection_acceptance_rate")
+        # The generator step the bound was measured at; -1: never.
+        model.rejection_calibrated_at = model.add_weight(
+            shape=(), initializer=keras.initializers.Constant(-1), dtype="int64",
+            trainable=False, name="rejection_calibrated_at")
+
+    def sampling_variables(self, model):
+        return [*model.discriminator.weights, model.rejection_max_logit]
+
+    def prepare_sampling(self, model):
+        """Measures ``l_max`` (and the acceptance rate) unless current for this step."""
+        step = model.steps_trained
+        if int(model.rejection_calibrated_at.numpy()) == step:
+            return
+        seed = tf.constant([model.seed or 0, step], tf.int64)
+        logits = []
+        for part in range(math.ceil(CALIBRATION_SAMPLES / CANDIDATES_PER_ROUND)):
+            z = model.sample_noise(CANDIDATES_PER_ROUND,
+                                   seed=tf.random.experimental.stateless_fold_in(seed, part))
+            logits.append(self.logits(model, model.sample(z)))
+        logits = tf.concat(logits, 0)[:CALIBRATION_SAMPLES]
+        max_logit = tf.reduce_max(logits)
+        model.rejection_max_logit.assign(max_logit)
+        model.rejection_acceptance_rate.assign(
+            tf.reduce_mean(acceptance_probability(logits, max_logit)))
+        model.rejection_calibrated_at.assign(step)
+
+    @staticmethod
+    def logits(model, samples):
+        """D's logits of ``samples``, shape ``(batch,)`` (inference mode)."""
+        return tf.reshape(model.D(samples, training=False), [-1])
+
+    def acceptance(self, model, samples):
+        """The probability of keeping each of ``samples``, shape ``(batch,)``."""
+        return acceptance_probability(self.logits(model, samples), model.rejection_max_logit)
+
+    def draw(self, model, num_samples, seed):
+        """``num_samples`` kept ``(samples, codes)``; stateless with a ``[2]`` ``seed``."""
+        def draw_round(round_):
+            if seed is None:
+                z = model.sample_noise(CANDIDATES_PER_ROUND)
+                uniform = tf.random.uniform([CANDIDATES_PER_ROUND])
+            else:
+                round_seed = tf.random.experimental.stateless_fold_in(seed, round_)
+                z = model.sample_noise(CANDIDATES_PER_ROUND, seed=round_seed)
+                uniform = tf.random.stateless_uniform(
+                    [CANDIDATES_PER_ROUND], tf.random.experimental.stateless_fold_in(round_seed, 1))
+            samples = model.sample(z)
+            return samples, z, uniform < self.acceptance(model, samples)
+
+        return draw_accepted(draw_round, num_samples, rounds_limit(num_samples))
