@@ -35,8 +35,8 @@ def acceptance_probability(logits, max_logit):
     Examples:
 
         >>> import numpy as np
-        >>> np.round(acceptance_probability(np.array([0.0, -np.log(2.0), 1.0]), 0.0).numpy(), 3)
-        array([1. , 0.5, 1. ])
+        >>> np.round(acceptance_probability([0.0, -np.log(2.0), 1.0], 0.0).numpy(), 3).tolist()
+        [1.0, 0.5, 1.0]
     """
     logits = tf.convert_to_tensor(logits, tf.float32)
     return tf.exp(tf.minimum(logits - tf.cast(max_logit, tf.float32), 0.0))
