@@ -100,8 +100,7 @@ def serving_functions(model):
     import tensorflow as tf
 
     image_model = len(model.generator.outputs[0].shape) == 4
-    for technique in model.techniques:  # eager work the traced draw reads (a bound on D)
-        technique.prepare_sampling(model)
+    model.prepare_sampling()  # eager work the traced draw reads (a bound on D)
 
     def outputs(samples):
         result = {"samples": samples}
@@ -220,11 +219,8 @@ def build_metadata(model, metadata=None):
         "outputs": ["samples", "images"] if len(shape) == 3 else ["samples"],
         "max_batch": MAX_BATCH,
     }
-    if hasattr(model, "rejection_max_logit"):  # the generate signature filters G's samples
-        info["rejection_sampling"] = {
-            "max_logit": float(model.rejection_max_logit.numpy()),
-            "acceptance_rate": float(model.rejection_acceptance_rate.numpy()),
-            "applies_to": "generate (serving_default maps the z it is given without rejection)"}
+    for technique in model.techniques:  # how the generate signature draws, if not G(z)
+        info.update(technique.sampling_metadata(model))
     info.update(metadata or {})
     return info
 

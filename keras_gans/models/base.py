@@ -280,6 +280,12 @@ class GAN(keras.Model):
             )
         return self.draw(num_samples)[0]
 
+    def prepare_sampling(self):
+        """The techniques' eager work before samples are drawn (rejection sampling's bound
+        on D's logit); :meth:`draw` runs it, and an export before it traces ``draw``."""
+        for technique in self.techniques:
+            technique.prepare_sampling(self)
+
     def draw(self, num_samples, seed=None):
         """``(samples, codes)``: ``num_samples`` generated samples and the noise behind them.
 
@@ -289,8 +295,7 @@ class GAN(keras.Model):
         ``generate`` signature calls this inside its ``tf.function``.
         """
         if tf.executing_eagerly():
-            for technique in self.techniques:
-                technique.prepare_sampling(self)
+            self.prepare_sampling()
         for technique in self.techniques:
             drawn = technique.draw(self, num_samples, seed)
             if drawn is not None:

@@ -36,7 +36,8 @@ The hooks, in the order a training step meets them:
                              bound on D's logit); in ``GAN.draw`` and before an export
 ``draw``                     how samples are drawn in place of ``G(z)`` (rejection
                              sampling); in ``GAN.draw``, which ``generate`` and the
-                             exported ``generate`` signature call
+                             exported ``generate`` signature call (with
+                             ``sampling_variables`` and ``sampling_metadata`` for exports)
 ===========================  ===========================================================
 
 Examples:
@@ -220,6 +221,10 @@ class Technique:
     def sampling_variables(self, model):
         """Variables beyond the generator's that :meth:`draw` reads (for exports)."""
         return []
+
+    def sampling_metadata(self, model):
+        """Entries for an export's ``model.json`` on how :meth:`draw` samples."""
+        return {}
 
     def get_config(self):
         """The option values, as constructor keywords of the model."""

@@ -141,6 +141,12 @@ class DiscriminatorRejectionSampling(Technique):
     def sampling_variables(self, model):
         return [*model.discriminator.weights, model.rejection_max_logit]
 
+    def sampling_metadata(self, model):
+        return {"rejection_sampling": {
+            "max_logit": float(model.rejection_max_logit.numpy()),
+            "acceptance_rate": float(model.rejection_acceptance_rate.numpy()),
+            "applies_to": "generate (serving_default maps the z it is given without rejection)"}}
+
     def prepare_sampling(self, model):
         """Measures ``l_max`` (and the acceptance rate) unless current for this step."""
         step = model.steps_trained
