@@ -21,6 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 
 from keras_gans import cli, data, evaluation, export  # noqa: E402
 from keras_gans.variants import VARIANTS  # noqa: E402
@@ -125,7 +126,7 @@ def main(argv=None):
                 model = keras.models.load_model(checkpoint)
             else:
                 model, _, _ = train_for(variant_name, dataset, args.minutes, args.seed,
-                                        steps=args.steps)
+                                        steps=args.steps, **options)
                 os.makedirs(args.reuse, exist_ok=True)
                 model.save(checkpoint)  # a rerun (e.g. after an export change) reuses it
             if dataset not in evaluators:
@@ -139,6 +140,11 @@ def main(argv=None):
                     model, args.eval_samples)
             metadata = cli.export_metadata({"dataset": dataset, "metrics": metrics,
                                             "reference": reference})
+            if any(t.name == "rejection_sampling" for t in model.techniques):
+                # What serving_default gives (G(z), no rejection), beside generate's figures.
+                keras.utils.set_random_seed(args.seed)
+                metadata["metrics_without_rejection"] = evaluator.evaluate(
+                    np.asarray(model.sample(model.sample_noise(args.eval_samples))))
         metadata["produced_by"] = command
         path = export.export_generator(model, os.path.join(args.out, name), metadata)
         size = sum(os.path.getsize(os.path.join(root, f))

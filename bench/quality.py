@@ -34,15 +34,15 @@ from keras_gans.variants import VARIANTS  # noqa: E402
 IMAGE_VARIANTS = [name for name, variant in VARIANTS.items() if variant.data == "images"]
 
 
-def train_for(name, dataset, minutes, seed, steps_per_epoch=500, steps=None):
+def train_for(name, dataset, minutes, seed, steps_per_epoch=500, steps=None, **options):
     """Trains one variant in its recipe (``python -m keras_gans train NAME``'s
-    default) for ``minutes``, or for ``steps`` generator steps when given (a
-    budget that does not depend on the machine's speed); returns (model, steps,
-    seconds)."""
+    default, with ``options`` over it) for ``minutes``, or for ``steps``
+    generator steps when given (a budget that does not depend on the machine's
+    speed); returns (model, steps, seconds)."""
     if steps and steps % 100:
         raise ValueError(f"Expected a step budget that is a multiple of 100, received {steps}.")
     keras.utils.set_random_seed(seed)
-    model = variants.build(name, dataset)
+    model = variants.build(name, dataset, **options)
     limit = callbacks.TimeLimit(minutes * 60 if not steps else 10**9)
     start = time.perf_counter()
     batch_size = variants.batch_size_of(name)

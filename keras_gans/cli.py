@@ -285,10 +285,11 @@ def model_options(args, variant):
     Flags left out are None and do not override; image variants also get
     the data set's image shape and classes.
     """
-    options = dict(variant.settings(args.paper).options)
     dests = [option.dest for option in variant.options]
     dests += [option.name for _, option in techniques.applicable_options(variant.model_class)]
-    options.update({dest: getattr(args, dest) for dest in dests if getattr(args, dest) is not None})
+    options = techniques.over_recipe(
+        variant.settings(args.paper).options,
+        {dest: getattr(args, dest) for dest in dests if getattr(args, dest) is not None})
     options.update(variant.data_options(getattr(args, "dataset", None)))
     return options
 

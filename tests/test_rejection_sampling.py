@@ -48,6 +48,36 @@ def test_acceptance_is_exp_of_the_logit_below_its_maximum():
         rejection_sampling.acceptance_probability(logits, 0.7).numpy(), expected, rtol=1e-6)
 
 
+def test_the_shift_is_azadi_et_al_s_sigmoid_of_f_with_a_vanishing_epsilon():
+    logits, bound, epsilon = np.array([-4.0, -1.0, -0.2, 0.0, 1.5]), 0.0, 1e-9
+    for shift in (-1.0, 0.0, 0.7, 2.0):
+        difference = np.minimum(logits - bound, 0.0)  # samples above the bound are kept
+        f = difference - np.log(1.0 - np.exp(difference - epsilon)) - shift
+        np.testing.assert_allclose(
+            rejection_sampling.acceptance_probability(logits.astype("float32"), bound,
+                                                      shift).numpy(),
+            1.0 / (1.0 + np.exp(-f)), rtol=1e-5)
+
+
+def test_a_positive_shift_keeps_fewer_more_concentrated_samples():
+    # The kept density is N(x; 0, 1) * acceptance(x): its rate and mean by quadrature.
+    gan = _gan(rejection_shift=1.5)
+    samples = gan.generate(3000).numpy().ravel()
+    x = np.linspace(-8.0, 8.0, 200_001)
+    logit = -1.5 * x**2 + 2.0 * x - 0.5 + np.log(2.0)
+    ratio = np.exp(np.minimum(logit - float(gan.rejection_max_logit), 0.0))
+    kept = np.exp(-x**2 / 2) / np.sqrt(2 * np.pi) * ratio / (ratio + np.exp(1.5) * (1 - ratio))
+    rate = np.trapezoid(kept, x)
+    mean = np.trapezoid(x * kept, x) / rate
+    std = np.sqrt(np.trapezoid((x - mean) ** 2 * kept, x) / rate)
+    assert float(gan.rejection_acceptance_rate) == pytest.approx(rate, abs=0.02)
+    assert rate < 0.3  # gamma = 0 keeps 0.42
+    assert samples.mean() == pytest.approx(mean, abs=0.03)
+    assert samples.std() == pytest.approx(std, abs=0.03)
+    assert std < TARGET_STD - 0.05  # narrower than p_data: the shift trades spread for typicality
+    assert json.loads(json.dumps(gan.get_config()))["rejection_shift"] == 1.5
+
+
 def test_samples_follow_the_data_distribution_when_the_logit_is_the_log_density_ratio():
     gan = _gan()
     samples = gan.generate(4000).numpy().ravel()

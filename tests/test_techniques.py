@@ -1,5 +1,7 @@
 """The training techniques: each against its formula, composed on every variant, refused when invalid."""
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -365,10 +367,29 @@ def test_generator_ema_is_exported():
     (dict(diff_augment="color"), r"diff_augment in \('', 'translation', 'cutout', "
      r"'translation,cutout'\), received 'color'"),
     (dict(diff_augment="cutout", cutout_fraction=0.0), "cutout_fraction > 0 and <= 1"),
+    (dict(rejection_sampling=True, rejection_shift=11.0),
+     r"rejection_shift >= -10 and <= 10, received 11.0"),
 ])
 def test_invalid_settings_are_refused_before_any_step(options, message):
     with pytest.raises(ValueError, match=message):
         DCGAN(**SMALL, **options)
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(instance_noise_steps=500), r"instance_noise_steps=500 given without instance_noise, so "
+     r"instance_noise .* is off and ignores it; set instance_noise to use it"),
+    (dict(rejection_shift=1.0), r"rejection_shift=1.0 given without rejection_sampling"),
+])
+def test_an_option_given_without_its_technique_is_ignored_with_a_warning(options, message):
+    with pytest.warns(UserWarning, match=message):
+        gan = DCGAN(**SMALL, **options)
+    assert gan.techniques == ()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        DCGAN(**SMALL, instance_noise_steps=2000)  # at its default
+        DCGAN(**SMALL, instance_noise=0.1, instance_noise_steps=500)  # the technique on
+        for on in (False, True):  # a loop switching it explicitly: deliberate
+            DCGAN(**SMALL, virtual_batch_norm=on, reference_batch_size=4)
 
 
 @pytest.mark.parametrize("cls, options, message", [
@@ -473,3 +494,18 @@ def test_recipes_build_and_paper_is_the_model_classes_defaults():
     assert isinstance(g_rmsprop, keras.optimizers.RMSprop)
     assert float(g_rmsprop._learning_rate(0)) == pytest.approx(3e-4)
     assert float(d_rmsprop._learning_rate(100)) == pytest.approx(1e-6)
+
+
+def test_switching_a_recipe_technique_off_drops_its_other_options_silently():
+    from keras_gans import cli, variants
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "rejection_shift set while ... is off"
+        on = variants.build("vanilla", compile=False)
+        off = variants.build("vanilla", compile=False, rejection_sampling=False)
+    config = on.get_config()
+    assert (config["rejection_sampling"], config["rejection_shift"]) == (True, 1.0)
+    assert "rejection_sampling" not in [t.name for t in off.techniques]
+    args = cli.build_parser().parse_args(["train", "vanilla", "--no-rejection-sampling"])
+    options = cli.model_options(args, VARIANTS["vanilla"])
+    assert options["rejection_sampling"] is False and "rejection_shift" not in options

@@ -53,6 +53,7 @@ Examples:
 import dataclasses
 import math
 import numbers
+import warnings
 
 _MISSING = object()
 
@@ -284,6 +285,29 @@ def pop_options(kwargs):
     return {name: kwargs.pop(name) for name in list(kwargs) if name in declared}
 
 
+def over_recipe(recipe, explicit):
+    """``{**recipe, **explicit}``, less the recipe's options of the techniques that
+    ``explicit`` switches off.
+
+    ``train vanilla --no-rejection-sampling`` drops the recipe's ``rejection_shift``
+    with the technique, instead of keeping an option that would then be ignored.
+
+    Examples:
+
+        >>> over_recipe({"rejection_sampling": True, "rejection_shift": 1.0},
+        ...             {"rejection_sampling": False})
+        {'rejection_sampling': False}
+    """
+    merged = {**recipe, **explicit}
+    for cls in techniques().values():
+        switch = cls.options[0]
+        if switch.name in explicit and not cls.is_enabled(explicit):
+            for option in cls.options[1:]:
+                if option.name in recipe and option.name not in explicit:
+                    del merged[option.name]
+    return merged
+
+
 def _unsupported(cls, model_class, generator, discriminator, values):
     """Why technique ``cls`` cannot apply to the model (a sentence), or None."""
     if cls.needs_discriminator_of_samples and getattr(model_class, "joint_discriminator", False):
@@ -314,9 +338,12 @@ def configure(model_class, generator, discriminator, values):
     ``techniques`` are the enabled :class:`Technique` instances, in registry
     order; the networks are the ones they transformed.
 
+    Options of a technique that is off are ignored, with a ``UserWarning``
+    when its switching option was not given at all.
+
     Raises:
-        ValueError: an invalid value, an option of a technique that is off,
-            or a technique that does not apply to ``model_class``.
+        ValueError: an invalid value, or a technique that does not apply to
+            ``model_class``.
     """
     checked = {}
     for name, value in values.items():
@@ -326,6 +353,16 @@ def configure(model_class, generator, discriminator, values):
     for cls in techniques().values():
         own = {o.name: checked[o.name] for o in cls.options if o.name in checked}
         if not cls.is_enabled(own):
+            ignored = [f"{o.name}={own[o.name]!r}" for o in cls.options[1:]
+                       if o.name in own and own[o.name] != o.default]
+            switch = cls.options[0]
+            # Only when the switch was left out (a forgotten flag): a loop that passes it
+            # explicitly, on and off, with the same other options is deliberate.
+            if ignored and switch.name not in own:
+                warnings.warn(
+                    f"{', '.join(ignored)} given without {switch.name}, so {cls.name} "
+                    f"({cls.paper}) is off and ignores it; set {switch.name} to use it.",
+                    UserWarning, stacklevel=4)
             continue
         reason = _unsupported(cls, model_class, generator, discriminator, own)
         if reason:

@@ -15,19 +15,25 @@ CANDIDATES_PER_ROUND = 1024
 MIN_ACCEPTANCE = 1e-3
 
 
-def acceptance_probability(logits, max_logit):
-    """``min(1, exp(l(x) - l_max))``: the chance of keeping a sample of logit ``l(x)``.
+def acceptance_probability(logits, max_logit, shift=0.0):
+    """The chance of keeping a sample of logit ``l(x)``: ``a / (a + e^gamma (1 - a))``.
 
-    For the logistic GAN loss the optimal discriminator's logit is
-    ``l*(x) = log p_data(x) / p_g(x)`` (Goodfellow et al. 2014, Prop. 1), so
-    keeping a sample of ``p_g`` with probability ``exp(l(x) - l_max)``, where
-    ``l_max`` bounds the logit, is rejection sampling from ``p_data``
-    (Azadi et al. 2019, sec. 3.1, with their shift gamma = 0). Samples above
-    the estimated bound are kept.
+    ``a = min(1, exp(l(x) - l_max))``. For the logistic GAN loss the optimal
+    discriminator's logit is ``l*(x) = log p_data(x) / p_g(x)`` (Goodfellow et
+    al. 2014, Prop. 1), so keeping a sample of ``p_g`` with probability ``a``,
+    where ``l_max`` bounds the logit, is rejection sampling from ``p_data``
+    (``shift`` gamma = 0). Azadi et al. 2019 (sec. 3.2) keep a sample with
+    probability ``sigmoid(F(x))``,
+    ``F(x) = l(x) - l_max - log(1 - exp(l(x) - l_max - eps)) - gamma``; with
+    ``eps -> 0`` that is the expression above: gamma = 0 gives ``a`` itself,
+    gamma > 0 rejects the low-logit samples harder (fewer kept, closer to the
+    data's modes), gamma < 0 keeps more. Samples above the estimated bound
+    are always kept.
 
     Args:
         logits: D's logits, any shape.
         max_logit: ``l_max``, a scalar.
+        shift: gamma, a scalar.
 
     Returns:
         Probabilities in ``(0, 1]``, the shape of ``logits``.
@@ -37,9 +43,15 @@ def acceptance_probability(logits, max_logit):
         >>> import numpy as np
         >>> np.round(acceptance_probability([0.0, -np.log(2.0), 1.0], 0.0).numpy(), 3).tolist()
         [1.0, 0.5, 1.0]
+        >>> np.round(acceptance_probability([-np.log(2.0)], 0.0, shift=np.log(3.0)).numpy(),
+        ...          3).tolist()
+        [0.25]
     """
     logits = tf.convert_to_tensor(logits, tf.float32)
-    return tf.exp(tf.minimum(logits - tf.cast(max_logit, tf.float32), 0.0))
+    ratio = tf.exp(tf.minimum(logits - tf.cast(max_logit, tf.float32), 0.0))
+    if isinstance(shift, (int, float)) and shift == 0:
+        return ratio
+    return ratio / (ratio + tf.exp(tf.cast(shift, tf.float32)) * (1.0 - ratio))
 
 
 def draw_accepted(draw_round, num_samples, rounds_limit):
@@ -88,9 +100,10 @@ class DiscriminatorRejectionSampling(Technique):
     for a logistic D estimates ``log p_data(x) / p_g(x)``: points G puts
     between the modes of the data, where D's logit is low, are dropped, and
     modes G over-fills are thinned (Azadi et al. 2019, "Discriminator
-    Rejection Sampling", Algorithm 1 with gamma = 0 and no extra training
-    of D). ``l_max`` is the largest logit over :data:`CALIBRATION_SAMPLES`
-    seeded samples, measured again whenever the model has trained since
+    Rejection Sampling", Algorithm 1 without extra training of D; its shift
+    gamma is ``rejection_shift``, 0 by default: the exact rejection rule).
+    ``l_max`` is the largest logit over :data:`CALIBRATION_SAMPLES` seeded
+    samples, measured again whenever the model has trained since
     (``model.rejection_max_logit``, saved with the model).
 
     :meth:`~keras_gans.models.GAN.generate`, the callbacks that call it and
@@ -116,6 +129,9 @@ class DiscriminatorRejectionSampling(Technique):
         Option("rejection_sampling", False, "draw samples by discriminator rejection sampling: "
                "keep G(z) with probability exp(D's logit - its maximum)",
                kind=bool),
+        Option("rejection_shift", 0.0, "Azadi et al.'s shift gamma of the acceptance rule: 0 "
+               "samples p_data if D is optimal; larger values keep fewer, more typical samples",
+               low=-10.0, high=10.0),
     )
 
     def build(self, model):
@@ -144,6 +160,7 @@ class DiscriminatorRejectionSampling(Technique):
     def sampling_metadata(self, model):
         return {"rejection_sampling": {
             "max_logit": float(model.rejection_max_logit.numpy()),
+            "shift": self.rejection_shift,
             "acceptance_rate": float(model.rejection_acceptance_rate.numpy()),
             "applies_to": "generate (serving_default maps the z it is given without rejection)"}}
 
@@ -162,7 +179,7 @@ class DiscriminatorRejectionSampling(Technique):
         max_logit = tf.reduce_max(logits)
         model.rejection_max_logit.assign(max_logit)
         model.rejection_acceptance_rate.assign(
-            tf.reduce_mean(acceptance_probability(logits, max_logit)))
+            tf.reduce_mean(acceptance_probability(logits, max_logit, self.rejection_shift)))
         model.rejection_calibrated_at.assign(step)
 
     @staticmethod
@@ -172,7 +189,8 @@ class DiscriminatorRejectionSampling(Technique):
 
     def acceptance(self, model, samples):
         """The probability of keeping each of ``samples``, shape ``(batch,)``."""
-        return acceptance_probability(self.logits(model, samples), model.rejection_max_logit)
+        return acceptance_probability(self.logits(model, samples), model.rejection_max_logit,
+                                      self.rejection_shift)
 
     def draw(self, model, num_samples, seed):
         """``num_samples`` kept ``(samples, codes)``; stateless with a ``[2]`` ``seed``."""
