@@ -287,9 +287,9 @@ def model_options(args, variant):
     """
     dests = [option.dest for option in variant.options]
     dests += [option.name for _, option in techniques.applicable_options(variant.model_class)]
-    options = techniques.over_recipe(
-        variant.settings(args.paper).options,
-        {dest: getattr(args, dest) for dest in dests if getattr(args, dest) is not None})
+    explicit = {dest: getattr(args, dest) for dest in dests if getattr(args, dest) is not None}
+    options = techniques.drop_switched_off(variant.settings(args.paper).options, explicit)
+    options.update(explicit)
     options.update(variant.data_options(getattr(args, "dataset", None)))
     return options
 

@@ -622,8 +622,8 @@ def build(name, dataset="mnist", paper=False, compile=True, **options):
     """
     variant = get_variant(name)
     recipe = variant.settings(paper)
-    options = techniques.over_recipe(recipe.options, options)
-    model = variant.build(**{**options, **variant.data_options(dataset), **options})
+    model = variant.build(**{**techniques.drop_switched_off(recipe.options, options),
+                             **variant.data_options(dataset), **options})
     if compile:
         model.compile(*variant.make_optimizers(paper),
                       steps_per_execution=variant.steps_per_execution)

@@ -99,9 +99,7 @@ class SemiSupervisedGAN(GAN):
             )
         super().__init__(generator or networks.dcgan_generator(latent_dim, image_shape, filters),
                          discriminator, feature_matching=feature_matching,
-                         # Its default, True, means nothing once feature matching is off.
-                         feature_matching_only=bool(feature_matching and feature_matching_only),
-                         **kwargs)
+                         feature_matching_only=feature_matching_only, **kwargs)
         self.num_classes, self.architecture = num_classes, architecture
         self.unsupervised_weight = unsupervised_weight
 

@@ -285,27 +285,23 @@ def pop_options(kwargs):
     return {name: kwargs.pop(name) for name in list(kwargs) if name in declared}
 
 
-def over_recipe(recipe, explicit):
-    """``{**recipe, **explicit}``, less the recipe's options of the techniques that
-    ``explicit`` switches off.
+def drop_switched_off(recipe, explicit):
+    """The options of ``recipe`` less those of the techniques that ``explicit`` switches off.
 
-    ``train vanilla --no-rejection-sampling`` drops the recipe's ``rejection_shift``
-    with the technique, instead of keeping an option that would then be ignored.
+    The caller puts ``explicit`` over the result: ``train vanilla
+    --no-rejection-sampling`` drops the recipe's ``rejection_shift`` with the
+    technique, so the options in effect say what the model does.
 
     Examples:
 
-        >>> over_recipe({"rejection_sampling": True, "rejection_shift": 1.0},
-        ...             {"rejection_sampling": False})
-        {'rejection_sampling': False}
+        >>> drop_switched_off({"rejection_sampling": True, "rejection_shift": 1.0,
+        ...                    "generator_ema": 0.999}, {"rejection_sampling": False})
+        {'rejection_sampling': True, 'generator_ema': 0.999}
     """
-    merged = {**recipe, **explicit}
-    for cls in techniques().values():
-        switch = cls.options[0]
-        if switch.name in explicit and not cls.is_enabled(explicit):
-            for option in cls.options[1:]:
-                if option.name in recipe and option.name not in explicit:
-                    del merged[option.name]
-    return merged
+    off = {option.name for cls in techniques().values()
+           if cls.options[0].name in explicit and not cls.is_enabled(explicit)
+           for option in cls.options[1:]}
+    return {name: value for name, value in recipe.items() if name not in off}
 
 
 def _unsupported(cls, model_class, generator, discriminator, values):

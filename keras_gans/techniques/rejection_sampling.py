@@ -50,7 +50,7 @@ def acceptance_probability(logits, max_logit, shift=0.0):
     logits = tf.convert_to_tensor(logits, tf.float32)
     ratio = tf.exp(tf.minimum(logits - tf.cast(max_logit, tf.float32), 0.0))
     if isinstance(shift, (int, float)) and shift == 0:
-        return ratio
+        return ratio  # exactly; in float32 ratio + (1 - ratio) can miss 1 by an ulp
     return ratio / (ratio + tf.exp(tf.cast(shift, tf.float32)) * (1.0 - ratio))
 
 
