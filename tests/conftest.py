@@ -85,24 +85,35 @@ def _seeded():
     tf_config.disable_op_determinism()
 
 
+def serve_all(plan, workdir):
+    """Serves ``plan``, a list of ``(export_dir, requests)``, through TF Serving's loader path.
+
+    Runs ``tf1_serving_client.py`` once, in a subprocess that cannot import keras_gans:
+    ``tf.compat.v1.saved_model.loader.load`` and each signature fed and fetched by its
+    SignatureDef tensor names, as the C++ server does. Returns one ``(report, arrays)`` per
+    export, in order.
+    """
+    arguments = []
+    for index, (export_dir, requests) in enumerate(plan):
+        request_path = os.path.join(workdir, f"requests{index}.json")
+        with open(request_path, "w", encoding="utf-8") as file:
+            json.dump(requests, file)
+        arguments += [str(export_dir), request_path, os.path.join(workdir, f"outputs{index}.npz")]
+    result = subprocess.run(
+        [sys.executable, os.path.join(HERE, "tf1_serving_client.py"), *arguments],
+        capture_output=True, text=True, timeout=600,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    reports = [json.loads(line) for line in result.stdout.strip().splitlines()[-len(plan):]]
+    return [(report, np.load(arguments[3 * index + 2])) for index, report in enumerate(reports)]
+
+
 @pytest.fixture
 def serve(tmp_path):
-    """``serve(export_dir, requests) -> (report, arrays)`` through TF Serving's loader path.
-
-    Runs ``tf1_serving_client.py`` in a subprocess that cannot import
-    keras_gans: ``tf.compat.v1.saved_model.loader.load`` and each signature
-    fed and fetched by its SignatureDef tensor names, as the C++ server does.
-    """
+    """``serve(export_dir, requests) -> (report, arrays)`` through TF Serving's loader path
+    (:func:`serve_all` for one export)."""
     def run(export_dir, requests):
-        request_path, out_path = tmp_path / "requests.json", tmp_path / "outputs.npz"
-        request_path.write_text(json.dumps(requests))
-        result = subprocess.run(
-            [sys.executable, os.path.join(HERE, "tf1_serving_client.py"), str(export_dir),
-             str(request_path), str(out_path)],
-            capture_output=True, text=True, timeout=300,
-            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-        assert result.returncode == 0, result.stderr[-3000:]
-        return json.loads(result.stdout.strip().splitlines()[-1]), np.load(out_path)
+        return serve_all([(export_dir, requests)], str(tmp_path))[0]
 
     return run
 
@@ -110,9 +121,10 @@ def serve(tmp_path):
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     """With pytest-xdist (``-n 2``): the tests that share a costly module-scoped fixture
-    (the 1-vs-2-replica report, the uninterrupted multi-worker run) run on one worker, so
+    (the 1-vs-2-replica report, the uninterrupted multi-worker run, the shipped exports served
+    once) run on one worker, so
     the fixture is computed once."""
     for item in items:
-        for fixture in ("mirrored", "uninterrupted"):
+        for fixture in ("mirrored", "uninterrupted", "served"):
             if fixture in getattr(item, "fixturenames", ()):
                 item.add_marker(pytest.mark.xdist_group(fixture))

@@ -38,7 +38,6 @@ SMALL = {
     "toy1d": ("toy1d", dict(noise="normal")),
     "toy1d_stratified": ("toy1d", dict()),
     "toy1d_minibatch": ("toy1d", dict(minibatch_discrimination=True)),
-    "vanilla": ("vanilla", dict(latent_dim=8, image_shape=IMAGE_SHAPE, architecture="conv")),
     "vanilla_mlp_dropout": ("vanilla", dict(latent_dim=8, image_shape=IMAGE_SHAPE)),
     "dcgan": ("dcgan", SMALL_IMAGES),
     "dcgan_techniques": ("dcgan", dict(SMALL_IMAGES, discriminator_steps=2, **TECHNIQUES)),
@@ -47,12 +46,10 @@ SMALL = {
                                    r1_gamma=1.0)),
     "dcgan_virtual_batch_norm": ("dcgan", dict(SMALL_IMAGES, virtual_batch_norm=True,
                                                reference_batch_size=4)),
-    "cdcgan": ("cdcgan", dict(SMALL_IMAGES, num_classes=3)),
     "cdcgan_techniques": ("cdcgan", dict(SMALL_IMAGES, num_classes=3, discriminator_steps=2,
                                          **TECHNIQUES)),
     "wgan": ("wgan", dict(SMALL_CRITICS, clip_value=0.05)),
     "wgan_reuse_real_batch": ("wgan", dict(SMALL_CRITICS, clip_value=0.05, reuse_real_batch=True)),
-    "wgan_gp": ("wgan_gp", SMALL_GP_CRITICS),
     "wgan_gp_techniques": ("wgan_gp", dict(SMALL_GP_CRITICS, feature_matching=1.0, generator_ema=0.9,
                                            historical_averaging=0.01, instance_noise=0.1)),
     # 2-D mixtures: the look-ahead of the unrolled GAN uses GLOBAL-batch gradients; BiGAN's
@@ -180,7 +177,7 @@ def save_and_export(two):
     import tempfile
 
     with two.scope():
-        model = build("cdcgan")
+        model = VARIANTS["cdcgan"].build(seed=7, num_classes=3, **SMALL_IMAGES)
         model.compile()
     model.fit(dataset("cdcgan"), epochs=1, steps_per_epoch=2, verbose=0)
     directory = tempfile.mkdtemp()

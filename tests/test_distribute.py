@@ -18,10 +18,13 @@ from keras_gans.variants import VARIANTS
 HERE = os.path.dirname(os.path.abspath(__file__))
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
 
-# Variants (and settings) that must train the same weights on 1 and 2 replicas.
-IDENTICAL = ("toy1d", "toy1d_stratified", "vanilla", "dcgan", "dcgan_techniques",
-             "dcgan_virtual_batch_norm", "vanilla_r1", "cdcgan", "cdcgan_techniques", "wgan",
-             "wgan_reuse_real_batch", "wgan_gp", "wgan_gp_techniques", "mixture_unrolled",
+# Variants (and settings) that must train the same weights on 1 and 2 replicas. The plain
+# vanilla GAN, CDCGAN and WGAN-GP run inside their settings with a technique on (vanilla_r1,
+# cdcgan_techniques, wgan_gp_techniques): every op of the plain step is in them, and each
+# comparison costs about 10 s of tracing on two cores.
+IDENTICAL = ("toy1d", "toy1d_stratified", "dcgan", "dcgan_techniques",
+             "dcgan_virtual_batch_norm", "vanilla_r1", "cdcgan_techniques", "wgan",
+             "wgan_reuse_real_batch", "wgan_gp_techniques", "mixture_unrolled",
              "mixture_bigan", "mixture_packing", "ali_images")
 
 
@@ -52,7 +55,7 @@ def test_one_and_two_replicas_train_the_same_weights(mirrored, name):
         assert two[key] == pytest.approx(single[key], rel=1e-5, abs=1e-6), key
 
 
-@pytest.mark.parametrize("name", ("dcgan", "cdcgan", "wgan"))
+@pytest.mark.parametrize("name", ("dcgan", "cdcgan_techniques", "wgan"))
 def test_batch_norm_is_synchronized_across_replicas(mirrored, name):
     synchronized = mirrored["compare"][name]["synchronized_batch_norm"]
     assert synchronized and all(synchronized)

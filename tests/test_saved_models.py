@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from conftest import mnist_data_dir
+from conftest import mnist_data_dir, serve_all
 from keras_gans import evaluation
 
 ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "saved_models")
@@ -35,16 +35,43 @@ def test_every_variant_is_shipped_within_the_size_budget():
     assert not [f for _, _, files in os.walk(ROOT) for f in files if f.endswith(".keras")]
 
 
-@pytest.mark.parametrize("name", [n for n in EXPECTED
-                                  if n.startswith(("vanilla", "dcgan", "wgan", "ebgan", "ali"))])
-def test_unconditional_image_exports_serve_their_recorded_quality(name, serve):
+UNCONDITIONAL_IMAGES = [n for n in EXPECTED if n.startswith(("vanilla", "dcgan", "wgan", "ebgan", "ali"))]
+CONDITIONAL = ["cdcgan_mnist", "cdcgan_fashion_mnist"]
+TOYS = ["toy1d", "toy1d_minibatch"]
+MIXTURES = ["ring", "grid"]
+#: Ten labels of each class, for the conditional exports.
+LABELS = np.repeat(np.arange(10), 30).astype("int32")
+
+
+def _plan():
+    """What the tests below ask of each export (``key -> (export, requests)``), served together."""
+    draw_twice = [{"signature": "generate", "inputs": {"num_samples": 500, "seed": 0}}] * 2
+    plan = {("quality", name): (latest(name), draw_twice) for name in UNCONDITIONAL_IMAGES}
+    plan.update({("classes", name): (latest(name), [
+        {"signature": "generate", "inputs": {"label": LABELS.tolist(), "seed": 1}}])
+        for name in CONDITIONAL})
+    plan.update({("toy", name): (latest(name), [
+        {"signature": "generate", "inputs": {"num_samples": 10000, "seed": 0}}]) for name in TOYS})
+    plan.update({("mixture", name): (latest(f"mixture_{name}"), [
+        {"signature": "generate", "inputs": {"num_samples": 2500, "seed": 1}}]) for name in MIXTURES})
+    return plan
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """``key -> (report, arrays)`` for every request of :func:`_plan`: one process loads each
+    export the way TF Serving does (TensorFlow is imported once, not once per export)."""
+    plan = _plan()
+    answers = serve_all(list(plan.values()), str(tmp_path_factory.mktemp("served")))
+    return dict(zip(plan, answers))
+
+
+@pytest.mark.parametrize("name", UNCONDITIONAL_IMAGES)
+def test_unconditional_image_exports_serve_their_recorded_quality(name, served):
     info = metadata(name)
     dataset = "fashion_mnist" if name.endswith("fashion_mnist") else "mnist"
     assert info["dataset"] == dataset and info["training_steps"] > 0
-    report, arrays = serve(latest(name), [
-        {"signature": "generate", "inputs": {"num_samples": 500, "seed": 0}},
-        {"signature": "generate", "inputs": {"num_samples": 500, "seed": 0}},
-    ])
+    report, arrays = served["quality", name]
     assert set(report["signatures"]) == {"serving_default", "generate"} | (
         {"encode"} if name.startswith("ali") else set())
     samples, images = arrays["0/samples"], arrays["0/images"]
@@ -58,41 +85,36 @@ def test_unconditional_image_exports_serve_their_recorded_quality(name, serve):
     assert evaluation.classifier_score(probabilities) == pytest.approx(recorded, rel=0.15)
 
 
-@pytest.mark.parametrize("name", ["cdcgan_mnist", "cdcgan_fashion_mnist"])
-def test_conditional_exports_produce_the_requested_classes(name, serve):
+@pytest.mark.parametrize("name", CONDITIONAL)
+def test_conditional_exports_produce_the_requested_classes(name, served):
     info = metadata(name)
     dataset = info["dataset"]
     assert len(info["label_names"]) == 10 and info["conditional"]
-    labels = np.repeat(np.arange(10), 30).astype("int32")
-    _, arrays = serve(latest(name), [{"signature": "generate", "inputs": {"label": labels.tolist(),
-                                                                         "seed": 1}}])
+    _, arrays = served["classes", name]
     _, probabilities = evaluation.ImageEvaluator(dataset).features_and_probabilities(arrays["0/samples"])
-    accuracy = evaluation.conditional_accuracy(probabilities, labels)
+    accuracy = evaluation.conditional_accuracy(probabilities, LABELS)
     assert accuracy == pytest.approx(info["metrics"]["conditional_accuracy"], abs=0.05)
     if dataset == "mnist":
         assert accuracy >= 0.95
 
 
-@pytest.mark.parametrize("name", ["toy1d", "toy1d_minibatch"])
-def test_toy_exports_reproduce_their_recorded_distribution(name, serve):
+@pytest.mark.parametrize("name", TOYS)
+def test_toy_exports_reproduce_their_recorded_distribution(name, served):
     info = metadata(name)
-    _, arrays = serve(latest(name), [{"signature": "generate", "inputs": {"num_samples": 10000,
-                                                                         "seed": 0}}])
+    _, arrays = served["toy", name]
     metrics = evaluation.gaussian_1d_metrics(arrays["0/samples"], 4.0, 0.5)
     # Another draw of 10,000 noise values: tolerances of about 4 standard errors.
     for key, tolerance in (("mean", 0.02), ("sigma_ratio", 0.03), ("w1", 0.015)):
         assert metrics[key] == pytest.approx(info["metrics"][key], abs=tolerance)
 
 
-@pytest.mark.parametrize("mixture", ["ring", "grid"])
-def test_mixture_exports_reproduce_their_recorded_mode_coverage(mixture, serve):
+@pytest.mark.parametrize("mixture", MIXTURES)
+def test_mixture_exports_reproduce_their_recorded_mode_coverage(mixture, served):
     from keras_gans import data
 
-    name = f"mixture_{mixture}"
-    info = metadata(name)
+    info = metadata(f"mixture_{mixture}")
     assert info["dataset"] == mixture and info["sample_shape"] == [2]
-    _, arrays = serve(latest(name), [{"signature": "generate", "inputs": {"num_samples": 2500,
-                                                                         "seed": 1}}])
+    _, arrays = served["mixture", mixture]
     assert arrays["0/samples"].shape == (2500, 2)
     means, stddev = data.get_mixture(mixture)
     metrics = evaluation.mode_coverage(arrays["0/samples"], means, stddev)

@@ -1,13 +1,15 @@
 """Loads a SavedModel the way TF Serving's C++ loader does, without keras_gans.
 
-Usage: python tf1_serving_client.py EXPORT_DIR REQUESTS.json OUT.npz
+Usage: python tf1_serving_client.py EXPORT_DIR REQUESTS.json OUT.npz [EXPORT_DIR REQUESTS.json OUT.npz ...]
 
 ``tf.compat.v1.saved_model.loader.load(sess, ["serve"], dir)``, then every
 request ``{"signature": ..., "inputs": {key: value}}`` in REQUESTS.json is run
 by feeding and fetching the SignatureDef's tensor names. Prints one JSON
 object: each signature's method name and its inputs/outputs (dtype, shape);
 writes the outputs of request i as ``i/<key>`` arrays to OUT.npz. A request
-that TensorFlow rejects is recorded as ``{"error": message}``.
+that TensorFlow rejects is recorded as ``{"error": message}``. Several triples are served one
+after the other, each in its own graph and session, with one JSON line each (one process: the
+test suite pays TensorFlow's import once for all the shipped exports).
 """
 
 import json
@@ -59,4 +61,8 @@ def main(export_dir, requests_path, out_path):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    arguments = sys.argv[1:]
+    if not arguments or len(arguments) % 3:
+        sys.exit(f"Expected EXPORT_DIR REQUESTS.json OUT.npz triples, received {arguments!r}.")
+    for start in range(0, len(arguments), 3):
+        main(*arguments[start:start + 3])
