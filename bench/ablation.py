@@ -119,8 +119,8 @@ def run(variant_name, config_text, seed, args, evaluator, reference):
               verbose=0)
     seconds = time.perf_counter() - start
     images, labels = evaluation.generate_for_evaluation(model, args.eval_samples)
-    metrics = evaluator.evaluate(images, labels)
-    _, probabilities = evaluator.features_and_probabilities(images)
+    features, probabilities = evaluator.features_and_probabilities(images)
+    metrics = evaluator.metrics_of(features, probabilities, labels)
     shares = class_shares(probabilities, probabilities.shape[1])
     record = {
         "variant": variant_name, "config": config_text, "seed": seed, "dataset": args.dataset,

@@ -51,8 +51,8 @@ def main(argv=None):
     print("| --- | --- | --- | --- | --- |")
 
     def row(label, images, kept):
-        metrics = evaluator.evaluate(images)
-        _, probabilities = evaluator.features_and_probabilities(images)
+        features, probabilities = evaluator.features_and_probabilities(images)
+        metrics = evaluator.metrics_of(features, probabilities)
         share = class_shares(probabilities, probabilities.shape[1]).min()
         print(f"| {label} | {kept:.1%} | "
               f"{metrics['classifier_score'] / reference['classifier_score']:.3f} | "

@@ -88,8 +88,8 @@ def main(argv=None):
     for label, (_, batch, sample) in setups.items():
         keras.utils.set_random_seed(args.seed)
         images = np.asarray(sample(args.eval_samples))
-        metrics = evaluator.evaluate(images)
-        _, probabilities = evaluator.features_and_probabilities(images)
+        features, probabilities = evaluator.features_and_probabilities(images)
+        metrics = evaluator.metrics_of(features, probabilities)
         shares = np.bincount(probabilities.argmax(1), minlength=probabilities.shape[1])
         print(f"| {label} | {steps[label]} | {batch} | "
               f"{metrics['classifier_score'] / reference['classifier_score']:.2f} | "

@@ -285,7 +285,11 @@ class ImageEvaluator:
             ``{"fcd", "classifier_score"}`` plus ``"conditional_accuracy"`` when
             ``labels`` are given.
         """
-        features, probabilities = self.features_and_probabilities(images)
+        return self.metrics_of(*self.features_and_probabilities(images), labels)
+
+    def metrics_of(self, features, probabilities, labels=None):
+        """:meth:`evaluate`'s metrics from :meth:`features_and_probabilities` of the images, for
+        a caller that needs the probabilities too (one pass of the classifier, not two)."""
         metrics = {
             "fcd": frechet_distance(feature_statistics(features), self.reference_statistics()),
             "classifier_score": classifier_score(probabilities),

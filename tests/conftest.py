@@ -93,19 +93,21 @@ def serve_all(plan, workdir):
     SignatureDef tensor names, as the C++ server does. Returns one ``(report, arrays)`` per
     export, in order.
     """
-    arguments = []
+    arguments, out_paths = [], []
     for index, (export_dir, requests) in enumerate(plan):
         request_path = os.path.join(workdir, f"requests{index}.json")
+        out_paths.append(os.path.join(workdir, f"outputs{index}.npz"))
         with open(request_path, "w", encoding="utf-8") as file:
             json.dump(requests, file)
-        arguments += [str(export_dir), request_path, os.path.join(workdir, f"outputs{index}.npz")]
+        arguments += [str(export_dir), request_path, out_paths[-1]]
     result = subprocess.run(
         [sys.executable, os.path.join(HERE, "tf1_serving_client.py"), *arguments],
         capture_output=True, text=True, timeout=600,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert result.returncode == 0, result.stderr[-3000:]
     reports = [json.loads(line) for line in result.stdout.strip().splitlines()[-len(plan):]]
-    return [(report, np.load(arguments[3 * index + 2])) for index, report in enumerate(reports)]
+    assert len(reports) == len(plan), result.stdout[-3000:]
+    return [(report, np.load(path)) for report, path in zip(reports, out_paths)]
 
 
 @pytest.fixture
@@ -122,8 +124,7 @@ def serve(tmp_path):
 def pytest_collection_modifyitems(config, items):
     """With pytest-xdist (``-n 2``): the tests that share a costly module-scoped fixture
     (the 1-vs-2-replica report, the uninterrupted multi-worker run, the shipped exports served
-    once) run on one worker, so
-    the fixture is computed once."""
+    once) run on one worker, so the fixture is computed once."""
     for item in items:
         for fixture in ("mirrored", "uninterrupted", "served"):
             if fixture in getattr(item, "fixturenames", ()):
