@@ -60,6 +60,22 @@ METHODS = {
     "gan_drs": ("mixture_gan", {"rejection_sampling": True}),
     "unrolled_drs": ("mixture_unrolled", {"unrolling_steps": 5, "rejection_sampling": True}),
     "r1_drs": ("mixture_gan", {"r1_gamma": 0.1, "rejection_sampling": True}),
+    # unrolled_drs plus R1 at gamma 0.01 (for coverage): R1 smooths D, and DRS then keeps bridges.
+    "unrolled_r1_drs": ("mixture_unrolled", {"unrolling_steps": 5, "rejection_sampling": True,
+                                             "r1_gamma": 0.01}),
+    # unrolled_drs plus instance noise annealed to 0 (Sonderby et al. 2017): a smooth D early, for
+    # coverage, and an unpenalized one at the end, for the rejection step.
+    "unrolled_noise_drs": ("mixture_unrolled", {"unrolling_steps": 5, "rejection_sampling": True,
+                                                "instance_noise": 0.3,
+                                                "instance_noise_steps": 6000}),
+    "unrolled_noise_short_drs": ("mixture_unrolled", {"unrolling_steps": 5,
+                                                      "rejection_sampling": True,
+                                                      "instance_noise": 0.3,
+                                                      "instance_noise_steps": 3000}),
+    "unrolled_noise_small_drs": ("mixture_unrolled", {"unrolling_steps": 5,
+                                                      "rejection_sampling": True,
+                                                      "instance_noise": 0.1,
+                                                      "instance_noise_steps": 5000}),
 }
 #: The best method found on each mixture (mean of the seeds; its seed-0 generator is shipped
 #: as saved_models/mixture_<mixture>).

@@ -477,7 +477,7 @@ VARIANTS = {
     ),
     "ebgan": _image_variant(
         "ebgan", "energy-based GAN (Zhao et al. 2017; Su Wang, sec. 5)", EBGAN,
-        (LATENT_DIM, FILTERS, DISCRIMINATOR_STEPS, REUSE_REAL_BATCH,
+        (LATENT_DIM, FILTERS, GENERATOR_DENSE_UNITS, DISCRIMINATOR_STEPS, REUSE_REAL_BATCH,
          Option(("--margin",), "margin",
                 dict(type=float, help="m of D's hinge max(0, m - D(G(z))) (default 1; the "
                      "energy is the per-pixel squared reconstruction error)")),

@@ -48,7 +48,9 @@ def test_the_margin_stops_pushing_fakes_beyond_it():
 
 
 def test_ebgan_trains_round_trips_and_trains_on(tmp_path):
-    gan = EBGAN(latent_dim=8, filters=4, embedding_units=8, generator_ema=0.9, instance_noise=0.1)
+    gan = EBGAN(latent_dim=8, filters=4, embedding_units=8, generator_dense_units=6,
+                generator_ema=0.9, instance_noise=0.1)
+    assert gan.generator.layers[1].units == 6  # InfoGAN's hidden layer, before the projection
     gan.compile()
     images = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
     history = gan.fit(images, batch_size=8, epochs=2, verbose=0)
@@ -56,6 +58,7 @@ def test_ebgan_trains_round_trips_and_trains_on(tmp_path):
     gan.save(tmp_path / "ebgan.keras")
     restored = keras.models.load_model(tmp_path / "ebgan.keras")
     assert (restored.margin, restored.pulling_away_weight) == (1.0, pytest.approx(0.1))
+    assert restored.generator.layers[1].units == 6
     for expected, actual in zip(gan.weights, restored.weights, strict=True):
         np.testing.assert_array_equal(expected.numpy(), actual.numpy())
     restored.fit(images, batch_size=8, verbose=0)

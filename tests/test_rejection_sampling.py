@@ -144,6 +144,32 @@ def test_a_discriminator_that_rejects_almost_everything_stops_with_a_clear_error
         gan.generate(5)
 
 
+def test_a_quantile_bound_keeps_its_share_where_the_maximum_keeps_almost_nothing():
+    # The D of the test above: with l_max the 0.9-quantile of the calibration logits instead of
+    # their maximum, every sample above it is kept (a tenth of them), and those below it at
+    # exp(l - l_max) = exp(1000 (x - x_0.9)), nearly none.
+    gan = _gan(_log_ratio_discriminator(quadratic=0.0, linear=1000.0, constant=0.0),
+               rejection_quantile=0.9)
+    samples = gan.generate(500).numpy().ravel()
+    x_09 = 1.2816  # the 0.9-quantile of N(0, 1), G's samples
+    assert float(gan.rejection_max_logit) == pytest.approx(1000 * x_09, rel=0.03)
+    assert float(gan.rejection_acceptance_rate) == pytest.approx(0.1, abs=0.01)
+    assert samples.min() > x_09 - 0.05  # what is kept is the tail above the bound
+    technique, = gan.techniques
+    assert technique.sampling_metadata(gan)["rejection_sampling"]["quantile"] == 0.9
+    assert json.loads(json.dumps(gan.get_config()))["rejection_quantile"] == 0.9
+    for bad in (0.0, 1.5):
+        with pytest.raises(ValueError, match=f"rejection_quantile.*received {bad}"):
+            _gan(rejection_quantile=bad)
+
+
+def test_the_quantile_is_the_nearest_rank_one():
+    logits = np.random.default_rng(0).normal(size=999).astype("float32")
+    for quantile in (1.0, 0.99, 0.5, 0.001):
+        assert rejection_sampling.logit_quantile(logits, quantile).numpy() == np.quantile(
+            logits, quantile, method="inverted_cdf")
+
+
 @pytest.mark.parametrize("build, message", [
     (lambda: WGANGP(latent_dim=8, filters=4, rejection_sampling=True),
      "does not apply to WGANGP: rejection sampling reads D's logit as log p_data / p_g"),

@@ -54,6 +54,11 @@ def _plan():
         {"signature": "generate", "inputs": {"num_samples": 10000, "seed": 0}}]) for name in TOYS})
     plan.update({("mixture", name): (latest(f"mixture_{name}"), [
         {"signature": "generate", "inputs": {"num_samples": 2500, "seed": 1}}]) for name in MIXTURES})
+    images, _ = _test_digits(2000)
+    plan["encode", "ali_mnist"] = (latest("ali_mnist"), [
+        {"signature": "encode", "inputs": {"samples": images[:500].tolist()}}])
+    plan["classify", "ssgan_mnist"] = (latest("ssgan_mnist"), [
+        {"signature": "classify", "inputs": {"images": images.tolist()}}])
     return plan
 
 
@@ -132,11 +137,10 @@ def _test_digits(count):
     return data.load_arrays("mnist", f"test[:{count}]", data_dir=mnist_data_dir())
 
 
-def test_the_ali_export_encodes_digits_that_regenerate_with_their_label(serve):
+def test_the_ali_export_encodes_digits_that_regenerate_with_their_label(served, serve):
     info = metadata("ali_mnist")
-    images, labels = _test_digits(500)
-    _, arrays = serve(latest("ali_mnist"), [
-        {"signature": "encode", "inputs": {"samples": images.tolist()}}])
+    _, labels = _test_digits(500)
+    _, arrays = served["encode", "ali_mnist"]
     codes = arrays["0/codes"]
     assert codes.shape == (500, info["latent_dim"])
     _, reconstructed = serve(latest("ali_mnist"), [
@@ -149,12 +153,11 @@ def test_the_ali_export_encodes_digits_that_regenerate_with_their_label(serve):
     assert accuracy >= 0.80  # ALICE's cycle term in the recipe: 18 % of digits without it
 
 
-def test_the_ssgan_export_classifies_test_digits_with_its_recorded_error(serve):
+def test_the_ssgan_export_classifies_test_digits_with_its_recorded_error(served):
     info = metadata("ssgan_mnist")
     assert info["labelled_digits"] == 100
-    images, labels = _test_digits(2000)
-    report, arrays = serve(latest("ssgan_mnist"), [
-        {"signature": "classify", "inputs": {"images": images.tolist()}}])
+    _, labels = _test_digits(2000)
+    report, arrays = served["classify", "ssgan_mnist"]
     assert {"classify", "generate"} <= set(report["signatures"])
     probabilities = arrays["0/probabilities"]
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)

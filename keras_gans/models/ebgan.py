@@ -26,6 +26,9 @@ class EBGAN(GAN):
         margin: ``m`` (the energy is per pixel, of images in [-1, 1]).
         pulling_away_weight: ``lambda_PT`` (Zhao et al.: 0.1; 0: off).
         latent_dim, image_shape, filters, embedding_units: for the default networks.
+        generator_dense_units: a fully connected hidden layer of this width
+            before the default generator's projection (InfoGAN's MNIST
+            generator, as in :class:`~keras_gans.models.DCGAN`).
         **kwargs: :class:`~keras_gans.models.GAN` options and the techniques
             that apply (EMA, instance noise, historical averaging, R1 on the
             energy; not those that need a logit layer).
@@ -42,14 +45,15 @@ class EBGAN(GAN):
 
     def __init__(self, generator=None, discriminator=None, margin=1.0, pulling_away_weight=0.1,
                  latent_dim=100, image_shape=(28, 28, 1), filters=64, embedding_units=64,
-                 **kwargs):
+                 generator_dense_units=None, **kwargs):
         for name, value in (("margin", margin), ("pulling_away_weight", pulling_away_weight)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
                     or (name == "margin" and value == 0):
                 bound = "> 0" if name == "margin" else ">= 0"
                 raise ValueError(f"Expected {name} {bound}, received {value!r}.")
         super().__init__(
-            generator or networks.dcgan_generator(latent_dim, image_shape, filters),
+            generator or networks.dcgan_generator(latent_dim, image_shape, filters,
+                                                  dense_units=generator_dense_units),
             discriminator or networks.autoencoder_discriminator(image_shape, filters,
                                                                 embedding_units),
             **kwargs)

@@ -54,6 +54,22 @@ def acceptance_probability(logits, max_logit, shift=0.0):
     return ratio / (ratio + tf.exp(tf.cast(shift, tf.float32)) * (1.0 - ratio))
 
 
+def logit_quantile(logits, quantile):
+    """The ``quantile`` of ``logits`` (1: their maximum), the nearest-rank definition.
+
+    The smallest logit with at least ``quantile`` of them at or below it.
+
+    Examples:
+
+        >>> logit_quantile([3.0, 1.0, 4.0, 2.0], 0.5).numpy(), logit_quantile([3.0, 1.0], 1.0).numpy()
+        (np.float32(2.0), np.float32(3.0))
+    """
+    logits = tf.sort(tf.reshape(tf.convert_to_tensor(logits, tf.float32), [-1]))
+    count = tf.size(logits)
+    rank = tf.cast(tf.math.ceil(quantile * tf.cast(count, tf.float64)), tf.int32)
+    return logits[tf.clip_by_value(rank, 1, count) - 1]
+
+
 def draw_accepted(draw_round, num_samples, rounds_limit):
     """Runs ``draw_round(round) -> (samples, codes, keep)`` until ``num_samples`` are kept.
 
@@ -104,7 +120,11 @@ class DiscriminatorRejectionSampling(Technique):
     gamma is ``rejection_shift``, 0 by default: the exact rejection rule).
     ``l_max`` is the largest logit over :data:`CALIBRATION_SAMPLES` seeded
     samples, measured again whenever the model has trained since
-    (``model.rejection_max_logit``, saved with the model).
+    (``model.rejection_max_logit``, saved with the model). With
+    ``rejection_quantile=q`` below 1 it is the q-quantile of those logits
+    instead: the samples above it are all kept, so at least a share ``1 - q``
+    of G's samples is kept and one outlying logit cannot bring the rate to
+    nearly 0 (the maximum is the exact rule, and the default).
 
     :meth:`~keras_gans.models.GAN.generate`, the callbacks that call it and
     the exported ``generate`` signature sample this way; the exported
@@ -132,6 +152,9 @@ class DiscriminatorRejectionSampling(Technique):
         Option("rejection_shift", 0.0, "Azadi et al.'s shift gamma of the acceptance rule: 0 "
                "samples p_data if D is optimal; larger values keep fewer, more typical samples",
                low=-10.0, high=10.0),
+        Option("rejection_quantile", 1.0, "l_max is this quantile of D's logits over the "
+               "calibration samples: 1 (default) their maximum; below 1 every sample above it "
+               "is kept, so one outlying logit cannot stop the sampling", above=0.0, high=1.0),
     )
 
     def build(self, model):
@@ -161,6 +184,7 @@ class DiscriminatorRejectionSampling(Technique):
         return {"rejection_sampling": {
             "max_logit": float(model.rejection_max_logit.numpy()),
             "shift": self.rejection_shift,
+            "quantile": self.rejection_quantile,
             "acceptance_rate": float(model.rejection_acceptance_rate.numpy()),
             "applies_to": "generate (serving_default maps the z it is given without rejection)"}}
 
@@ -176,7 +200,7 @@ class DiscriminatorRejectionSampling(Technique):
                                    seed=tf.random.experimental.stateless_fold_in(seed, part))
             logits.append(self.logits(model, model.sample(z)))
         logits = tf.concat(logits, 0)[:CALIBRATION_SAMPLES]
-        max_logit = tf.reduce_max(logits)
+        max_logit = logit_quantile(logits, self.rejection_quantile)
         model.rejection_max_logit.assign(max_logit)
         model.rejection_acceptance_rate.assign(
             tf.reduce_mean(acceptance_probability(logits, max_logit, self.rejection_shift)))
