@@ -451,6 +451,27 @@ def _check_same_training(output, args):
         )
 
 
+def _check_multi_worker_output(args):
+    """Refuses ``--strategy multi_worker`` without ``--output`` on a cluster of several workers.
+
+    Checked from the arguments and ``TF_CONFIG`` alone, before the strategy exists: forming the
+    cluster makes every worker wait for the others first. A malformed ``TF_CONFIG`` is left to
+    :func:`keras_gans.distribute.get_strategy`, which names what it expected.
+    """
+    if args.strategy != "multi_worker" or args.output:
+        return
+    try:
+        cluster = json.loads(os.environ.get("TF_CONFIG") or "{}").get("cluster", {})
+        tasks = sum(len(addresses) for addresses in cluster.values())
+    except (ValueError, AttributeError, TypeError):
+        return
+    if tasks > 1:
+        raise SystemExit(
+            "error: --strategy multi_worker needs --output: the same directory for every "
+            "worker, on a file system they all see; the chief writes the run and its backups "
+            "there and every worker resumes from them.")
+
+
 def make_optimizers(name, learning_rate, recipe=Recipe(), steps=None):
     """``(d_optimizer, g_optimizer)`` for ``--optimizer``/``--learning-rate``.
 
@@ -480,6 +501,7 @@ def train(args):
     from keras_gans import callbacks, distribute, plotting, saving
 
     options = model_options(args, variant)
+    _check_multi_worker_output(args)
     # Build (and so validate) everything before creating files or training.
     try:
         # First: MultiWorkerMirroredStrategy must exist before any other op.
@@ -501,11 +523,6 @@ def train(args):
     except (ValueError, FileNotFoundError, TimeoutError) as error:
         raise SystemExit(f"error: {error}") from None
     chief, multi_worker = distribute.is_chief(strategy), distribute.is_multi_worker(strategy)
-    if multi_worker and not args.output:
-        raise SystemExit(
-            "error: --strategy multi_worker needs --output: the same directory for every "
-            "worker, on a file system they all see; the chief writes the run and its backups "
-            "there and every worker resumes from them.")
     if chief:
         _check_export_dir(args.export_dir)
     # Non-chief workers of a multi-worker run train in lockstep and write nothing.

@@ -246,8 +246,10 @@ class ImageEvaluator:
                 )
             classifier = keras.models.load_model(path)
         self.classifier = classifier
+        from keras_gans.networks import inputs_of
+
         self._both = keras.Model(
-            classifier.inputs, [classifier.get_layer("features").output, classifier.outputs[0]]
+            inputs_of(classifier), [classifier.get_layer("features").output, classifier.outputs[0]]
         )
         self.data_dir = data_dir
         self.reference_split = reference_split

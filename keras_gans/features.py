@@ -96,7 +96,9 @@ def guided_backpropagation(discriminator, images, layer=None, channel=0):
     names = [candidate.name for candidate in discriminator.layers]
     if layer not in names:
         raise ValueError(f"Expected layer to be one of {names}, received {layer!r}.")
-    features = keras.Model(discriminator.inputs, discriminator.get_layer(layer).output)
+    from keras_gans.networks import inputs_of
+
+    features = keras.Model(inputs_of(discriminator), discriminator.get_layer(layer).output)
     width = int(features.output.shape[-1])
     if not isinstance(channel, int) or not 0 <= channel < width:
         raise ValueError(f"Expected channel in [0, {width}), received {channel!r}.")

@@ -27,6 +27,24 @@ from keras_gans.layers import (
 OUTPUT_DTYPE = "float32"
 
 
+def inputs_of(network):
+    """``network``'s inputs as it is called: its one input, or the list of several.
+
+    A functional model built on ``other.inputs`` (always a list) expects a list even for one
+    input, and Keras warns at every call with a tensor ("The structure of `inputs` doesn't
+    match the expected structure"); models built on this are called like ``network`` itself.
+
+    Examples:
+
+        >>> inputs_of(mlp_discriminator(units=(16,))).shape
+        (None, 28, 28, 1)
+        >>> len(inputs_of(dcgan_discriminator(filters=8, num_classes=10)))
+        2
+    """
+    inputs = network.inputs
+    return inputs[0] if len(inputs) == 1 else inputs
+
+
 def _positive_int(name, value):
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise ValueError(f"Expected {name} to be a positive integer, received {value!r}.")
@@ -219,7 +237,7 @@ def initialize_from_data(network, samples):
     samples = tf.convert_to_tensor(samples, tf.float32)
     for layer in pending:
         # The layer's input as the network computes it now (the layers before are initialized).
-        reaching = keras.Model(network.inputs, layer.input)(samples, training=True)
+        reaching = keras.Model(inputs_of(network), layer.input)(samples, training=True)
         layer.initialize(reaching)
     return len(pending)
 
@@ -644,7 +662,7 @@ def with_minibatch_discrimination(discriminator, num_kernels=5, kernel_dim=3):
         logit.input)
     # A new logit of the same kind and width (K class logits for the semi-supervised D).
     output = type(logit).from_config(logit.get_config())(features)
-    return keras.Model(discriminator.inputs, output, name=discriminator.name)
+    return keras.Model(inputs_of(discriminator), output, name=discriminator.name)
 
 
 def with_packing(discriminator, size=4):

@@ -134,7 +134,30 @@ def test_a_worker_started_alone_stops_with_a_clear_error_after_the_cluster_timeo
     assert not (tmp_path / "run").exists()  # a non-chief writes nothing
 
 
-def test_multi_worker_without_a_shared_output_is_refused(tmp_path):
-    results = cluster.finish(cluster.Cluster().start(TOY_RUN), timeout=120)
-    for returncode, _, stderr in results.values():
-        assert returncode != 0 and "--strategy multi_worker needs --output" in stderr, stderr[-3000:]
+@pytest.mark.parametrize("task", (0, 1))
+def test_multi_worker_without_a_shared_output_is_refused_before_the_cluster_forms(task, monkeypatch):
+    """In this process, with TF_CONFIG naming two workers: the refusal comes from the arguments
+    alone, before any strategy exists (forming the cluster would wait for the other worker)."""
+    from keras_gans import cli, distribute
+
+    def no_strategy(*args, **kwargs):
+        raise AssertionError("the strategy was created before --output was checked")
+
+    monkeypatch.setattr(distribute, "get_strategy", no_strategy)
+    workers = [f"localhost:{port}" for port in cluster.free_ports(2)]
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": {"worker": workers},
+                                                "task": {"type": "worker", "index": task}}))
+    with pytest.raises(SystemExit, match="--strategy multi_worker needs --output"):
+        cli.main(TOY_RUN[3:])  # the arguments after "python -m keras_gans"
+
+
+def test_a_cluster_of_one_worker_needs_no_shared_output(monkeypatch):
+    """One worker is not a multi-worker run (nothing to share): no --output asked for."""
+    import argparse
+
+    from keras_gans import cli
+
+    monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": {"worker": ["localhost:1"]},
+                                                "task": {"type": "worker", "index": 0}}))
+    assert cli._check_multi_worker_output(argparse.Namespace(strategy="multi_worker",
+                                                             output=None)) is None

@@ -70,7 +70,7 @@ class EBGAN(GAN):
                 )
             # Shares D's layers: one pass gives the fakes' energies and codes.
             self.energy_and_codes = keras.Model(
-                self.discriminator.inputs,
+                networks.inputs_of(self.discriminator),
                 [self.discriminator.output, self.discriminator.get_layer("embedding").output],
                 name="discriminator_energy_and_codes")
 

@@ -55,7 +55,8 @@ class FeatureMatching(Technique):
         # Shares D's layers: one call gives the features and the logits (`outputs`, not
         # `output`: a Sequential D has only the former).
         self.features_and_logits = keras.Model(
-            discriminator.inputs, [discriminator.get_layer(layer).output, *discriminator.outputs],
+            networks.inputs_of(discriminator),
+            [discriminator.get_layer(layer).output, *discriminator.outputs],
             name="discriminator_features")
         return generator, discriminator
 
