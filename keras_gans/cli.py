@@ -14,7 +14,7 @@ import sys
 
 from keras_gans import techniques
 from keras_gans.data import IMAGE_DATASETS, MIXTURES
-from keras_gans.distribute import CLUSTER_TIMEOUT, STRATEGIES
+from keras_gans.distribute import CLUSTER_TIMEOUT, STRATEGIES, tf_config
 from keras_gans.variants import VARIANTS, Recipe, batch_size_of
 
 OPTIMIZERS = ("default", "adam", "sgd", "rmsprop")
@@ -461,7 +461,7 @@ def _check_multi_worker_output(args):
     if args.strategy != "multi_worker" or args.output:
         return
     try:
-        cluster = json.loads(os.environ.get("TF_CONFIG") or "{}").get("cluster", {})
+        cluster = tf_config().get("cluster", {})
         tasks = sum(len(addresses) for addresses in cluster.values())
     except (ValueError, AttributeError, TypeError):
         return

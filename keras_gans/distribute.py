@@ -56,8 +56,8 @@ def get_strategy(name="auto", cluster_timeout=CLUSTER_TIMEOUT):
         return tf.distribute.get_strategy()
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
-    tf_config = json.loads(os.environ.get("TF_CONFIG") or "{}")
-    cluster = tf_config.get("cluster", {})
+    config = tf_config()
+    cluster = config.get("cluster", {})
     if not cluster:
         raise ValueError(
             "Expected the TF_CONFIG environment variable to describe the cluster for "
@@ -72,9 +72,14 @@ def get_strategy(name="auto", cluster_timeout=CLUSTER_TIMEOUT):
     except tf.errors.DeadlineExceededError:
         raise TimeoutError(
             f"Expected every worker of the cluster {cluster} to start within "
-            f"{cluster_timeout:g} s, but not all did (this is task {tf_config.get('task')}). "
+            f"{cluster_timeout:g} s, but not all did (this is task {config.get('task')}). "
             "Start every worker, with the same command; after a lost worker, restart all of them."
         ) from None
+
+
+def tf_config():
+    """The ``TF_CONFIG`` environment variable, parsed (``{}`` when it is unset or empty)."""
+    return json.loads(os.environ.get("TF_CONFIG") or "{}")
 
 
 def _configure_coordination(cluster_timeout):

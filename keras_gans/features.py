@@ -20,6 +20,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_gans.networks import inputs_of
+
 
 @keras.saving.register_keras_serializable(package="keras_gans")
 class GuidedReLU(keras.layers.Layer):
@@ -96,8 +98,6 @@ def guided_backpropagation(discriminator, images, layer=None, channel=0):
     names = [candidate.name for candidate in discriminator.layers]
     if layer not in names:
         raise ValueError(f"Expected layer to be one of {names}, received {layer!r}.")
-    from keras_gans.networks import inputs_of
-
     features = keras.Model(inputs_of(discriminator), discriminator.get_layer(layer).output)
     width = int(features.output.shape[-1])
     if not isinstance(channel, int) or not 0 <= channel < width:
