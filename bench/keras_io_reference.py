@@ -97,6 +97,8 @@ class KerasIOWGAN(keras.Model):
         return tf.reduce_mean((norm - 1.0) ** 2)
 
     def train_step(self, real_images):
+        if isinstance(real_images, tuple):  # (images, labels) streams, as keras-io's example does
+            real_images = real_images[0]
         batch_size = tf.shape(real_images)[0]
         for _ in range(self.d_steps):
             z = tf.random.normal(shape=(batch_size, self.latent_dim))
