@@ -91,9 +91,10 @@ def main(argv=None):
     evaluator = evaluation.ImageEvaluator(args.dataset)
     reference = evaluator.reference(args.eval_samples)
     print(f"$ python bench/versus_references.py {' '.join(argv)}".rstrip())
-    print(f"\n{args.variant} on {args.dataset}, {args.minutes:g} min of fit() each on {os.cpu_count()} CPU cores, "
-          f"in alternating {args.slice:g} s turns; {args.eval_samples} samples scored by the "
-          "package's classifier against the test split\n")
+    print(f"\n{args.variant} on {args.dataset}, {args.minutes:g} min of fit() each on "
+          f"{os.cpu_count()} CPU cores, in alternating {args.slice:g} s turns; "
+          f"{args.eval_samples} samples scored by the package's classifier against the test "
+          "split\n")
     print("| set-up | steps | batch | score / real ↑ | FCD ↓ | smallest class share ↑ |")
     print("| --- | --- | --- | --- | --- | --- |")
     for label, (_, batch, sample) in setups.items():
