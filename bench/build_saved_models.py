@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from keras_gans import cli, data, evaluation, export  # noqa: E402
+from keras_gans import cli, data, evaluation, export, variants  # noqa: E402
 from keras_gans.variants import VARIANTS  # noqa: E402
 import mode_collapse  # noqa: E402
 import semi_supervised  # noqa: E402
@@ -65,6 +65,37 @@ def train_toy(options, seed):
     model.fit(data.gaussian_1d(batch_size=variant.batch_size, seed=seed),
               steps_per_epoch=TOY_STEPS, verbose=0)
     return model, evaluation.gaussian_1d_metrics(model.generate(10_000), 4.0, 0.5)
+
+
+def rebuilt(loaded, variant_name, dataset, **options):
+    """``loaded``'s trained networks (and their moving average) and step counts in a new model
+    of ``variant_name``'s recipe with ``options`` over it (e.g. a sampling option)."""
+    model = variants.build(variant_name, dataset, **options)
+    for attribute in ("generator", "discriminator", "averaged_generator"):
+        if hasattr(loaded, attribute):
+            getattr(model, attribute).set_weights(getattr(loaded, attribute).get_weights())
+    model.g_optimizer.iterations.assign(loaded.g_optimizer.iterations)
+    model.d_optimizer.iterations.assign(loaded.d_optimizer.iterations)
+    return model
+
+
+def in_recipe(loaded, variant_name, dataset):
+    """A trained ``.keras`` model with the sampling options its variant's recipe has now.
+
+    Rejection sampling changes how samples are drawn, not how the networks train: a
+    checkpoint trained before the recipe drew that way is rebuilt in the recipe (:func:`rebuilt`).
+    A critic's calibration reads the first real samples of the training split, as ``fit()``
+    would have read the first of its (shuffled) data.
+    """
+    options = variants.get_variant(variant_name).settings(False).options
+    sampling = {name: value for name, value in options.items() if name.startswith("rejection_")}
+    config = loaded.get_config()
+    model = loaded
+    if any(config.get(name) != value for name, value in sampling.items()):
+        model = rebuilt(loaded, variant_name, dataset)
+    if model.sampling_reference_size:
+        model.set_sampling_reference(data.load_arrays(dataset, "train")[0])
+    return model
 
 
 def main(argv=None):
@@ -123,7 +154,7 @@ def main(argv=None):
         else:
             checkpoint = os.path.join(args.reuse, f"{variant_name}_{dataset}.keras")
             if os.path.exists(checkpoint):
-                model = keras.models.load_model(checkpoint)
+                model = in_recipe(keras.models.load_model(checkpoint), variant_name, dataset)
             else:
                 model, _, _ = train_for(variant_name, dataset, args.minutes, args.seed,
                                         steps=args.steps, **options)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_gans import export, networks
+from keras_gans import export, networks, variants
 from keras_gans.models import WGANGP, ConditionalDCGAN, VanillaGAN
 from keras_gans.techniques import rejection_sampling
 
@@ -171,8 +171,6 @@ def test_the_quantile_is_the_nearest_rank_one():
 
 
 @pytest.mark.parametrize("build, message", [
-    (lambda: WGANGP(latent_dim=8, filters=4, rejection_sampling=True),
-     "does not apply to WGANGP: rejection sampling reads D's logit as log p_data / p_g"),
     (lambda: ConditionalDCGAN(latent_dim=8, filters=4, rejection_sampling=True),
      "a conditional D would need a bound"),
     (lambda: VanillaGAN(networks.mlp_generator(8, units=(16,)),
@@ -186,3 +184,110 @@ def test_the_quantile_is_the_nearest_rank_one():
 def test_rejection_sampling_is_refused_where_the_logit_is_not_a_density_ratio(build, message):
     with pytest.raises(ValueError, match=message):
         build()
+
+
+def test_platt_scaling_recovers_the_log_ratio_of_two_gaussians_of_one_variance():
+    # real ~ N(mu_r, v), fake ~ N(mu_f, v):
+    # log p_r / p_f = (mu_r - mu_f) / v s + (mu_f^2 - mu_r^2) / (2 v).
+    rng = np.random.default_rng(1)
+    for mu_real, mu_fake, std in ((2.0, 0.5, 0.5), (-1.0, 1.0, 1.0), (0.3, 0.2, 0.05)):
+        scale, offset = rejection_sampling.platt_scaling(
+            rng.normal(mu_real, std, 40_000), rng.normal(mu_fake, std, 60_000))
+        variance = std**2
+        assert scale == pytest.approx((mu_real - mu_fake) / variance, rel=0.03)
+        assert offset == pytest.approx((mu_fake**2 - mu_real**2) / (2 * variance),
+                                       rel=0.03, abs=0.05)
+
+
+def test_platt_scaling_stays_finite_on_separable_scores_and_refuses_too_few():
+    scale, offset = rejection_sampling.platt_scaling([1.0, 1.1, 1.2], [-1.0, -1.1, -1.2])
+    assert np.isfinite([scale, offset]).all() and scale > 5  # steep, real above
+    with pytest.raises(ValueError, match="at least 2 real and 2 generated.*received 1 and 3"):
+        rejection_sampling.platt_scaling([1.0], [0.0, 1.0, 2.0])
+
+
+def _critic_gan(**options):
+    """A WGAN-GP whose "critic" scores x by 3 log(p_data / p_g) + 5: no log ratio uncalibrated."""
+    critic = _log_ratio_discriminator(quadratic=3 * -1.5, linear=3 * 2.0,
+                                      constant=3 * (-0.5 + np.log(2.0)) + 5.0)
+    gan = WGANGP(_identity_generator(), critic, seed=3, rejection_sampling=True, **options)
+    gan.compile()
+    return gan
+
+
+def _real(count, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(TARGET_MEAN, TARGET_STD, (count, 1)).astype("float32")
+
+
+def test_a_critic_calibrated_on_real_samples_draws_from_the_data_distribution(tmp_path):
+    gan = _critic_gan()
+    with pytest.raises(ValueError, match=r"calibrates its critic's score on real samples.*"
+                                         r"set_sampling_reference\(real_samples\)"):
+        gan.generate(5)
+    gan.set_sampling_reference(_real(5000))
+    assert gan.sampling_reference.shape == (rejection_sampling.REFERENCE_SAMPLES, 1)
+    samples = gan.generate(4000).numpy().ravel()
+    # Platt's a s + b undoes the critic's scale and shift: a = 1/3, b = -5/3.
+    assert float(gan.rejection_scale) == pytest.approx(1 / 3, rel=0.1)
+    assert float(gan.rejection_offset) == pytest.approx(-5 / 3, rel=0.1)
+    assert abs(samples.mean() - TARGET_MEAN) < 0.04 and abs(samples.std() - TARGET_STD) < 0.04
+    # Uncalibrated, exp(s - s_max) of this critic would keep N(0.6, 0.32^2): N(0, 1) (p / q)^3.
+    path = export.export_generator(gan, str(tmp_path / "export"), warmup=False,
+                                   allow_untrained=True)
+    served = tf.saved_model.load(path).signatures["generate"](
+        num_samples=tf.constant(3000), seed=tf.constant(7, tf.int64))["samples"].numpy().ravel()
+    assert abs(served.mean() - TARGET_MEAN) < 0.04 and abs(served.std() - TARGET_STD) < 0.04
+    with open(os.path.join(path, "assets.extra", "model.json"), encoding="utf-8") as file:
+        calibration = json.load(file)["rejection_sampling"]["calibration"]
+    assert calibration["scale"] == pytest.approx(float(gan.rejection_scale))
+
+
+def test_fit_keeps_the_first_real_samples_calibrates_and_the_file_keeps_the_calibration(tmp_path):
+    real = _real(3000, seed=2)
+    stream = tf.data.Dataset.from_tensor_slices(real).batch(100)
+    gan = _critic_gan()
+    gan.fit(stream, epochs=1, steps_per_epoch=2, verbose=0)
+    # The first 2,048 rows of the data, read by one pass; calibrated for the step fit() ended at.
+    np.testing.assert_array_equal(gan.sampling_reference,
+                                  real[:rejection_sampling.REFERENCE_SAMPLES])
+    assert int(gan.rejection_calibrated_at) == gan.steps_trained == 2
+    path = str(tmp_path / "gan.keras")
+    gan.save(path)
+    restored = keras.models.load_model(path)
+    assert restored.sampling_reference is None
+    for name in ("rejection_scale", "rejection_offset", "rejection_max_logit"):
+        assert float(getattr(restored, name)) == float(getattr(gan, name)), name
+    keras.utils.set_random_seed(4)
+    drawn = restored.generate(50).numpy()  # needs no real samples: the calibration was saved
+    keras.utils.set_random_seed(4)
+    np.testing.assert_array_equal(drawn, gan.generate(50).numpy())
+    with pytest.raises(ValueError, match=r"Expected real samples of shape \(n, 1\).*\(4, 2\)"):
+        gan.set_sampling_reference(np.zeros((4, 2)))
+
+
+def test_a_logistic_d_is_not_calibrated_and_fit_keeps_no_real_samples():
+    gan = _gan()
+    gan.fit(_real(64), batch_size=16, verbose=0)
+    assert gan.sampling_reference is None and not hasattr(gan, "rejection_scale")
+
+
+def test_a_trained_model_rebuilt_with_rejection_sampling_keeps_its_networks_and_steps(tmp_path):
+    """bench/build_saved_models.py gives a checkpoint trained before its recipe sampled by
+    rejection the technique without retraining: same networks, same steps, calibrated."""
+    from conftest import load_bench_script
+
+    small = dict(latent_dim=8, filters=4, embedding_units=8, generator_dense_units=None)
+    trained = variants.build("ebgan", **small)
+    trained.fit(np.random.default_rng(0).uniform(-1, 1, (32, 28, 28, 1)).astype("float32"),
+                batch_size=16, verbose=0)
+    rebuilt = load_bench_script("build_saved_models").rebuilt(
+        trained, "ebgan", "mnist", rejection_sampling=True, rejection_quantile=0.5, **small)
+    z = np.random.default_rng(1).normal(size=(4, 8)).astype("float32")
+    np.testing.assert_array_equal(rebuilt.sample(z), trained.sample(z))  # the averaged G
+    np.testing.assert_array_equal(rebuilt.D(rebuilt.sample(z), training=False),
+                                  trained.D(trained.sample(z), training=False))
+    assert rebuilt.steps_trained == trained.steps_trained == 2
+    rebuilt.set_sampling_reference(np.zeros((10, 28, 28, 1), "float32"))
+    assert rebuilt.generate(3).shape == (3, 28, 28, 1)
+    assert int(rebuilt.rejection_calibrated_at) == 2

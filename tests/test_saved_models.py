@@ -29,11 +29,11 @@ def metadata(name):
 def test_every_variant_is_shipped_within_the_size_budget():
     assert sorted(n for n in os.listdir(ROOT) if not n.startswith(".")) == EXPECTED
     total = sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(ROOT) for f in files)
-    # Fourteen exports, float32 (about 74 MB): the recipes' dense layers add ~4 MB to a
+    # Fourteen exports, float32 (about 105 MB): the recipes' dense layers add ~4 MB to a
     # generator (DCGAN's, WGAN-GP's, EBGAN's); ALI's carries its encoder, the semi-supervised
-    # GAN's its classifier, the vanilla GAN's its discriminator (13 MB), which its rejection
-    # sampling runs.
-    assert total <= 78e6
+    # GAN's its classifier, the vanilla GAN's, WGAN-GP's and EBGAN's their discriminator (13,
+    # 26 and 5 MB), which their rejection sampling runs.
+    assert total <= 108e6
     assert not [f for _, _, files in os.walk(ROOT) for f in files if f.endswith(".keras")]
 
 

@@ -7,6 +7,7 @@ import threading
 import warnings
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from keras_gans import distribute, networks, techniques
@@ -125,6 +126,8 @@ class GAN(keras.Model):
         self.trackers = {name: keras.metrics.Mean(name=name) for name in self.metric_names}
         self.d_optimizer = None
         self.g_optimizer = None
+        #: Real samples that sampling techniques calibrate on (see set_sampling_reference).
+        self.sampling_reference = None
         for technique in self.techniques:
             technique.build(self)
         # Both networks are built: nothing is left for Keras to build
@@ -285,6 +288,32 @@ class GAN(keras.Model):
         on D's logit); :meth:`draw` runs it, and an export before it traces ``draw``."""
         for technique in self.techniques:
             technique.prepare_sampling(self)
+
+    def set_sampling_reference(self, real_samples):
+        """Real samples for the sampling techniques to calibrate on, in place of fit()'s.
+
+        Rejection sampling with a D that is not a logistic one (a Wasserstein
+        critic, EBGAN's energy) calibrates D's score on real samples;
+        :meth:`fit` keeps the first rows of its data for it. Give them here
+        for a model loaded from a file and trained further, or trained
+        without ``fit()``. The calibration is measured again when samples
+        are next drawn.
+
+        Args:
+            real_samples: an array of real samples, shaped like G's output.
+        """
+        samples = np.asarray(real_samples, "float32")
+        expected = tuple(self.generator.outputs[0].shape[1:])
+        if samples.ndim != len(expected) + 1 or samples.shape[1:] != expected or not len(samples):
+            raise ValueError(f"Expected real samples of shape (n, {', '.join(map(str, expected))})"
+                             f" with n >= 1, received shape {samples.shape}.")
+        wanted = self.sampling_reference_size
+        self.sampling_reference = samples[:wanted] if wanted else None
+
+    @property
+    def sampling_reference_size(self):
+        """Real samples the techniques calibrate on (:meth:`set_sampling_reference`); 0: none."""
+        return max([technique.real_samples_needed(self) for technique in self.techniques] or [0])
 
     def draw(self, num_samples, seed=None):
         """``(samples, codes)``: ``num_samples`` generated samples and the noise behind them.
@@ -591,14 +620,20 @@ class GAN(keras.Model):
 
         An optimizer created with ``use_ema=True`` (e.g. the generator's:
         the averaged generator of "improved techniques" papers) replaces its
-        network's weights by their moving average when ``fit()`` ends.
+        network's weights by their moving average when ``fit()`` ends. A
+        technique that calibrates on real samples (rejection sampling with a
+        critic) keeps the first rows of the data and calibrates when
+        ``fit()`` ends, so a model saved then samples without them.
 
         Raises:
             ValueError: data that cannot train this model (see
                 :meth:`check_training_data`), before any step runs.
         """
-        minibatch, first_samples = self._inspect_training_data(x, y, kwargs.get("batch_size"))
+        minibatch, first_samples, reference = self._inspect_training_data(
+            x, y, kwargs.get("batch_size"))
         self.check_distribution()
+        if reference is not None:
+            self.set_sampling_reference(reference)
         if first_samples is not None:
             self.initialize_from_data(first_samples)
         if isinstance(x, tf.data.Dataset):
@@ -613,6 +648,8 @@ class GAN(keras.Model):
                                    (self.discriminator, self.d_optimizer)):
             if getattr(optimizer, "use_ema", False):
                 optimizer.finalize_variable_values(network.trainable_variables)
+        if reference is not None:  # calibrated now, while fit()'s real samples are at hand
+            self.prepare_sampling()
         return history
 
     def _resume_from_backup(self, x, fit_kwargs):
@@ -801,11 +838,14 @@ class GAN(keras.Model):
         networks.initialize_from_data(self.discriminator, samples[:500])
 
     def _inspect_training_data(self, x, y=None, batch_size=None):
-        """:meth:`check_training_data`; returns ``(its result, the first batch's samples)``.
+        """:meth:`check_training_data`; returns ``(its result, the first batch's samples,
+        the real samples the techniques calibrate on or None)``.
 
-        The first batch is read once: reading a reshuffling dataset again
-        would advance its order and break exact resumes.
+        The first batches are read once, by one iterator: reading a
+        reshuffling dataset again would advance its order and break exact
+        resumes.
         """
+        wanted = self.sampling_reference_size
         if isinstance(x, tf.data.Dataset):
             spec = x.element_spec
             if isinstance(spec, dict):
@@ -817,13 +857,24 @@ class GAN(keras.Model):
             has_labels = isinstance(spec, (tuple, list)) and len(spec) > 1
             spec = spec[0] if isinstance(spec, (tuple, list)) else spec
             shape, dtype = tf.TensorShape(spec.shape), spec.dtype
-            first_batch = lambda: next(iter(x.take(1)))  # noqa: E731
+
+            def first_batches():
+                first, reference, rows = None, [], 0
+                for batch in x:  # one iterator, stopped once enough rows are read
+                    first = batch if first is None else first
+                    reference.append(_split_batch(batch)[0])
+                    rows += int(tf.shape(reference[-1])[0])
+                    if rows >= wanted:
+                        break
+                if first is None:
+                    raise StopIteration
+                return first, reference
         elif hasattr(x, "shape") and hasattr(x, "dtype"):
             has_labels = y is not None
             shape, dtype = tf.TensorShape(x.shape), tf.as_dtype(x.dtype)
-            first_batch = lambda: (x, y)  # noqa: E731 -- in memory: check every value
+            first_batches = lambda: ((x, y), [x[:wanted]])  # noqa: E731 -- in memory: check all
         else:
-            return None, None
+            return None, None, None
         expected = tuple(self.generator.outputs[0].shape[1:])
         received = tuple(shape.as_list()) if shape.rank is not None else None
         if received is None or received[1:] != expected:
@@ -844,7 +895,8 @@ class GAN(keras.Model):
                 "(fit(images, labels) or a dataset of (images, labels)), received samples only."
             )
         try:
-            samples, labels = _split_batch(first_batch())
+            first, reference = first_batches()
+            samples, labels = _split_batch(first)
         except StopIteration:
             samples = labels = None
         if samples is None or int(tf.shape(samples)[0]) == 0:
@@ -872,7 +924,9 @@ class GAN(keras.Model):
                 )
         if self.conditional or self.needs_labels:
             self.check_labels(labels)
-        return count, values
+        reference = (np.concatenate([np.asarray(part) for part in reference])[:wanted]
+                     if wanted else None)
+        return count, values, reference
 
     def check_batch_size(self, batch_size):
         """Raises ``ValueError`` if a layer of D needs more samples per replica than given.

@@ -32,6 +32,8 @@ The hooks, in the order a training step meets them:
                              historical averages); in ``GAN.minimize``
 ``sampling_network``         the network that ``generate``, the callbacks and the
                              exports run in place of G (or ALI's E): the averaged one
+``real_samples_needed``      real samples that ``fit()`` keeps from the start of its data
+                             for ``prepare_sampling`` (calibrating a critic's score)
 ``prepare_sampling``         eager work before samples are drawn (rejection sampling's
                              bound on D's logit); in ``GAN.draw`` and before an export
 ``draw``                     how samples are drawn in place of ``G(z)`` (rejection
@@ -211,6 +213,11 @@ class Technique:
         """The network to run in place of ``model.<name>`` (``"generator"``, or
         ALI / BiGAN's ``"encoder"``) at inference, or None."""
         return None
+
+    def real_samples_needed(self, model):
+        """How many real samples :meth:`prepare_sampling` calibrates on (``fit()`` keeps the
+        first rows of its data as ``model.sampling_reference``); 0: none."""
+        return 0
 
     def prepare_sampling(self, model):
         """Runs eagerly before samples are drawn (and before an export is traced)."""

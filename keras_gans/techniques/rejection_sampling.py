@@ -1,8 +1,9 @@
-"""Discriminator rejection sampling (Azadi et al. 2019)."""
+"""Discriminator rejection sampling (Azadi et al. 2019), with Platt-calibrated critics."""
 
 import math
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from keras_gans.techniques import Option, Technique
@@ -13,6 +14,8 @@ CALIBRATION_SAMPLES = 10_000
 CANDIDATES_PER_ROUND = 1024
 #: The loop gives up below this acceptance rate (a D that rejects almost everything).
 MIN_ACCEPTANCE = 1e-3
+#: Real samples that ``fit()`` keeps from the start of its data to calibrate a critic's score.
+REFERENCE_SAMPLES = 2048
 
 
 def acceptance_probability(logits, max_logit, shift=0.0):
@@ -52,6 +55,62 @@ def acceptance_probability(logits, max_logit, shift=0.0):
     if isinstance(shift, (int, float)) and shift == 0:
         return ratio  # exactly; in float32 ratio + (1 - ratio) can miss 1 by an ulp
     return ratio / (ratio + tf.exp(tf.cast(shift, tf.float32)) * (1.0 - ratio))
+
+
+def platt_scaling(real_scores, fake_scores, ridge=1e-4, iterations=50):
+    """``(a, b)`` such that ``a s + b`` is the logit of "real" given a score ``s``.
+
+    Logistic regression of the label (real 1, generated 0) on the scalar
+    score (Platt 1999), each class weighted by one half so that the fitted
+    logit estimates ``log p_data(x) / p_g(x)`` as an optimal logistic D's
+    would (Goodfellow et al. 2014, Prop. 1). Turner et al. (2019, MH-GAN)
+    calibrate D this way before sampling with it; here it turns
+    the score of a Wasserstein critic or an EBGAN energy, which is no log
+    density ratio, into one. Newton's method on the standardized score; a
+    small ``ridge`` on the slope keeps it finite when the scores separate
+    the classes perfectly.
+
+    When both classes' scores are Gaussian with one variance ``v``, the
+    exact log ratio is linear and this recovers it:
+    ``a = (mu_real - mu_fake) / v``, ``b = (mu_fake^2 - mu_real^2) / (2 v)``.
+
+    Args:
+        real_scores, fake_scores: 1-D scores of real and of generated samples.
+        ridge: L2 weight on the standardized slope.
+        iterations: Newton steps (it converges in well under 20).
+
+    Returns:
+        ``(a, b)``, floats.
+
+    Examples:
+
+        >>> rng = np.random.default_rng(0)
+        >>> a, b = platt_scaling(rng.normal(1.0, 1.0, 50_000), rng.normal(-1.0, 1.0, 50_000))
+        >>> round(a, 1), round(b, 1)  # (1 - (-1)) / 1 and ((-1)^2 - 1^2) / 2
+        (2.0, 0.0)
+    """
+    real = np.asarray(real_scores, np.float64).ravel()
+    fake = np.asarray(fake_scores, np.float64).ravel()
+    if real.size < 2 or fake.size < 2:
+        raise ValueError(f"Expected at least 2 real and 2 generated scores to calibrate on, "
+                         f"received {real.size} and {fake.size}.")
+    both = np.concatenate([real, fake])
+    center, spread = both.mean(), both.std() or 1.0
+    features = np.stack([(both - center) / spread, np.ones_like(both)], 1)
+    labels = np.concatenate([np.ones_like(real), np.zeros_like(fake)])
+    weights = np.concatenate([np.full(real.size, 0.5 / real.size),
+                              np.full(fake.size, 0.5 / fake.size)])
+    theta = np.zeros(2)
+    for _ in range(iterations):
+        probability = 1.0 / (1.0 + np.exp(-features @ theta))
+        gradient = features.T @ (weights * (probability - labels)) + [ridge * theta[0], 0.0]
+        curvature = (features.T * (weights * probability * (1.0 - probability))) @ features
+        step = np.linalg.solve(curvature + np.diag([ridge, 1e-12]), gradient)
+        theta -= step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    slope = theta[0] / spread
+    return float(slope), float(theta[1] - slope * center)
 
 
 def logit_quantile(logits, quantile):
@@ -132,18 +191,25 @@ class DiscriminatorRejectionSampling(Technique):
     without rejection. Costs about ``1 / acceptance rate`` generator and
     discriminator passes per sample (``model.rejection_acceptance_rate``).
 
-    Applies to unconditional models trained with the logistic loss without
-    label smoothing, whose D sees one sample at a time: the Wasserstein
-    critics' scores are not log density ratios, a smoothed label moves the
-    optimal logit, and a packed D judges several samples at once.
+    A D not trained with the logistic loss — a Wasserstein critic, EBGAN's
+    energy — scores samples on a scale of its own, not as a log density
+    ratio. Its score ``s(x)`` is calibrated first: ``l(x) = a s(x) + b`` with
+    ``(a, b)`` from :func:`platt_scaling` of the scores of real samples
+    against those of the calibration samples (Turner et al. 2019), measured
+    again with the bound (``model.rejection_scale``,
+    ``model.rejection_offset``). ``fit()`` keeps the first
+    :data:`REFERENCE_SAMPLES` real samples of its data for this;
+    :meth:`~keras_gans.models.GAN.set_sampling_reference` gives others.
+
+    Applies to unconditional models whose D sees one sample at a time (a
+    packed D judges several at once), and, with the logistic loss, without
+    label smoothing (a smoothed label moves the optimal logit).
     """
 
     name = "rejection_sampling"
     paper = "Azadi et al. 2019"
     summary = "keep each generated sample with probability exp(D's logit - its maximum)"
     needs_discriminator_of_samples = True
-    needs_logistic_loss = ("rejection sampling reads D's logit as log p_data / p_g, which holds "
-                           "for the logistic GAN loss only")
     needs_unconditional = "a conditional D would need a bound on its logit for each label"
     options = (
         Option("rejection_sampling", False, "draw samples by discriminator rejection sampling: "
@@ -163,7 +229,9 @@ class DiscriminatorRejectionSampling(Technique):
                 f"rejection_sampling ({self.paper}) does not apply with packing: a packed D "
                 "judges several samples at once, and each sample needs its own logit; "
                 "expected packing=1.")
-        if model.real_label != 1.0:
+        # A logistic D's logit is the log density ratio; any other score is calibrated.
+        self.calibrated = not model.logistic_loss
+        if model.logistic_loss and model.real_label != 1.0:
             raise ValueError(
                 f"rejection_sampling ({self.paper}) does not apply with one-sided label "
                 f"smoothing: it needs D's logit to estimate log p_data / p_g, and real_label="
@@ -176,9 +244,18 @@ class DiscriminatorRejectionSampling(Technique):
         model.rejection_calibrated_at = model.add_weight(
             shape=(), initializer=keras.initializers.Constant(-1), dtype="int64",
             trainable=False, name="rejection_calibrated_at")
+        if self.calibrated:  # l(x) = a s(x) + b (platt_scaling)
+            model.rejection_scale = model.add_weight(
+                shape=(), initializer="ones", trainable=False, name="rejection_scale")
+            model.rejection_offset = model.add_weight(
+                shape=(), initializer="zeros", trainable=False, name="rejection_offset")
+
+    def real_samples_needed(self, model):
+        return REFERENCE_SAMPLES if self.calibrated else 0
 
     def sampling_variables(self, model):
-        return [*model.discriminator.weights, model.rejection_max_logit]
+        calibration = [model.rejection_scale, model.rejection_offset] if self.calibrated else []
+        return [*model.discriminator.weights, model.rejection_max_logit, *calibration]
 
     def sampling_metadata(self, model):
         return {"rejection_sampling": {
@@ -186,20 +263,43 @@ class DiscriminatorRejectionSampling(Technique):
             "shift": self.rejection_shift,
             "quantile": self.rejection_quantile,
             "acceptance_rate": float(model.rejection_acceptance_rate.numpy()),
+            **({"calibration": {"method": "platt_scaling",
+                                "scale": float(model.rejection_scale.numpy()),
+                                "offset": float(model.rejection_offset.numpy())}}
+               if self.calibrated else {}),
             "applies_to": "generate (serving_default maps the z it is given without rejection)"}}
 
     def prepare_sampling(self, model):
-        """Measures ``l_max`` (and the acceptance rate) unless current for this step."""
+        """Measures ``l_max`` (and the acceptance rate; a critic's calibration first) unless
+        current for this step and reference."""
         step = model.steps_trained
-        if int(model.rejection_calibrated_at.numpy()) == step:
+        reference = model.sampling_reference
+        new_reference = self.calibrated and reference is not None and reference is not getattr(
+            self, "calibrated_on", None)
+        if int(model.rejection_calibrated_at.numpy()) == step and not new_reference:
             return
+        if self.calibrated and reference is None:
+            raise ValueError(
+                f"rejection_sampling on {type(model).__name__} calibrates its critic's score on "
+                f"real samples, and none were given: fit() keeps the first {REFERENCE_SAMPLES} "
+                "of its data; after loading or training otherwise, call "
+                "model.set_sampling_reference(real_samples) first.")
         seed = tf.constant([model.seed or 0, step], tf.int64)
-        logits = []
+        scores = []
         for part in range(math.ceil(CALIBRATION_SAMPLES / CANDIDATES_PER_ROUND)):
             z = model.sample_noise(CANDIDATES_PER_ROUND,
                                    seed=tf.random.experimental.stateless_fold_in(seed, part))
-            logits.append(self.logits(model, model.sample(z)))
-        logits = tf.concat(logits, 0)[:CALIBRATION_SAMPLES]
+            scores.append(self.scores(model, model.sample(z)))
+        scores = tf.concat(scores, 0)[:CALIBRATION_SAMPLES]
+        if self.calibrated:
+            real_scores = tf.concat(
+                [self.scores(model, reference[start:start + CANDIDATES_PER_ROUND])
+                 for start in range(0, len(reference), CANDIDATES_PER_ROUND)], 0)
+            scale, offset = platt_scaling(real_scores.numpy(), scores.numpy())
+            self.calibrated_on = reference
+            model.rejection_scale.assign(scale)
+            model.rejection_offset.assign(offset)
+        logits = self.calibrate(model, scores)
         max_logit = logit_quantile(logits, self.rejection_quantile)
         model.rejection_max_logit.assign(max_logit)
         model.rejection_acceptance_rate.assign(
@@ -207,9 +307,19 @@ class DiscriminatorRejectionSampling(Technique):
         model.rejection_calibrated_at.assign(step)
 
     @staticmethod
-    def logits(model, samples):
-        """D's logits of ``samples``, shape ``(batch,)`` (inference mode)."""
-        return tf.reshape(model.D(samples, training=False), [-1])
+    def scores(model, samples):
+        """D's outputs for ``samples``, shape ``(batch,)``, float32 (inference mode)."""
+        return tf.cast(tf.reshape(model.D(samples, training=False), [-1]), tf.float32)
+
+    def calibrate(self, model, scores):
+        """The logits ``a s + b`` of D's ``scores`` (the scores themselves for a logistic D)."""
+        if not self.calibrated:
+            return scores
+        return model.rejection_scale * scores + model.rejection_offset
+
+    def logits(self, model, samples):
+        """Estimates of ``log p_data / p_g`` at ``samples``, shape ``(batch,)``."""
+        return self.calibrate(model, self.scores(model, samples))
 
     def acceptance(self, model, samples):
         """The probability of keeping each of ``samples``, shape ``(batch,)``."""
