@@ -34,7 +34,8 @@ from keras_gans import data, evaluation  # noqa: E402
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=os.path.join("runs", "quality", "vanilla_mnist.keras"),
-                        help="a .keras model trained with rejection_sampling=True")
+                        help="a trained .keras model: with rejection_sampling=True, or any "
+                        "model of --variant")
     parser.add_argument("--dataset", default="mnist")
     parser.add_argument("--variant", default=None,
                         help="the variant whose recipe rebuilds a model trained without "
