@@ -231,6 +231,7 @@ class DiscriminatorRejectionSampling(Technique):
                 "expected packing=1.")
         # A logistic D's logit is the log density ratio; any other score is calibrated.
         self.calibrated = not model.logistic_loss
+        self.calibrated_on = None  # the real samples (a, b) were last fitted on
         if model.logistic_loss and model.real_label != 1.0:
             raise ValueError(
                 f"rejection_sampling ({self.paper}) does not apply with one-sided label "
@@ -274,8 +275,8 @@ class DiscriminatorRejectionSampling(Technique):
         current for this step and reference."""
         step = model.steps_trained
         reference = model.sampling_reference
-        new_reference = self.calibrated and reference is not None and reference is not getattr(
-            self, "calibrated_on", None)
+        new_reference = (self.calibrated and reference is not None
+                         and reference is not self.calibrated_on)
         if int(model.rejection_calibrated_at.numpy()) == step and not new_reference:
             return
         if self.calibrated and reference is None:
