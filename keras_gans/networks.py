@@ -242,7 +242,7 @@ def initialize_from_data(network, samples):
     return len(pending)
 
 
-NORMALIZATIONS = ("batch", "layer", None)
+NORMALIZATIONS = ("batch", "layer", "none", None)
 
 
 def batch_normalization(name=None):
@@ -258,12 +258,12 @@ def batch_normalization(name=None):
 
 
 def _normalization(kind, name=None):
-    """A normalization layer: ``"batch"``, ``"layer"`` (per sample) or None."""
+    """A normalization layer: ``"batch"``, ``"layer"`` (per sample), or ``"none"`` / None."""
     if kind == "batch":
         return batch_normalization(name=name)
     if kind == "layer":
         return keras.layers.LayerNormalization(name=name)
-    if kind is None:
+    if kind in (None, "none"):  # "none": the spelling a CLI flag or a JSON file can carry
         return keras.layers.Identity(name=name)
     raise ValueError(f"Expected normalization in {NORMALIZATIONS}, received {kind!r}.")
 

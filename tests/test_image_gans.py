@@ -105,6 +105,30 @@ def test_dcgan_networks_follow_the_architecture_rules():
     assert any(type(layer).__name__ == "BatchNormalization" for layer in generator.layers)
 
 
+def _normalization_layers(network):
+    return [type(layer).__name__ for layer in network.layers
+            if type(layer).__name__ in ("BatchNormalization", "LayerNormalization")]
+
+
+def test_the_wgan_recipe_critic_has_no_normalization_and_the_paper_keeps_batch_norm():
+    from keras_gans import cli, variants
+
+    small = dict(latent_dim=8, filters=4)
+    assert _normalization_layers(variants.build("wgan", compile=False, **small).discriminator) == []
+    assert _normalization_layers(
+        variants.build("wgan", paper=True, compile=False, **small).discriminator) == [
+            "BatchNormalization"]
+    # "none" is a spelling of None (what a flag or a JSON file can carry), for every builder.
+    assert _normalization_layers(networks.dcgan_discriminator(filters=4, normalization="none")) == []
+    parser = cli.build_parser()
+    for flag, expected in (("batch", ["BatchNormalization"]), ("layer", ["LayerNormalization"])):
+        args = parser.parse_args(["train", "wgan", "--critic-normalization", flag])
+        options = {**cli.model_options(args, variants.get_variant("wgan")), **small}
+        assert _normalization_layers(variants.build("wgan", compile=False, **options).discriminator) == expected
+    with pytest.raises(ValueError, match=r"normalization in \('batch', 'layer', 'none', None\), received 'group'"):
+        networks.dcgan_discriminator(filters=4, normalization="group")
+
+
 @pytest.mark.parametrize("normalization, norm_type", [("batch", "BatchNormalization"),
                                                       ("layer", "LayerNormalization")])
 def test_dense_units_add_infogans_fully_connected_layers(normalization, norm_type):
