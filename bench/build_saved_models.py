@@ -93,6 +93,12 @@ def in_recipe(loaded, variant_name, dataset):
     model = loaded
     if any(config.get(name) != value for name, value in sampling.items()):
         model = rebuilt(loaded, variant_name, dataset)
+    return with_training_reference(model, dataset)
+
+
+def with_training_reference(model, dataset):
+    """``model``, given the training split as the real samples a critic's calibration reads
+    (the first ones, as ``fit()`` would keep), when a sampling technique needs them."""
     if model.sampling_reference_size:
         model.set_sampling_reference(data.load_arrays(dataset, "train")[0])
     return model

@@ -27,8 +27,8 @@ import numpy as np  # noqa: E402
 
 import keras_gans  # noqa: E402,F401  (registers the model classes for load_model)
 from ablation import class_shares  # noqa: E402
-from build_saved_models import rebuilt  # noqa: E402
-from keras_gans import data, evaluation  # noqa: E402
+from build_saved_models import rebuilt, with_training_reference  # noqa: E402
+from keras_gans import evaluation  # noqa: E402
 
 
 def main(argv=None):
@@ -54,8 +54,7 @@ def main(argv=None):
                              "variant with --variant to rebuild it with the technique.")
         model = rebuilt(model, args.variant, args.dataset, rejection_sampling=True)
         technique = next(t for t in model.techniques if t.name == "rejection_sampling")
-    if model.sampling_reference_size:
-        model.set_sampling_reference(data.load_arrays(args.dataset, "train")[0])
+    model = with_training_reference(model, args.dataset)
     evaluator = evaluation.ImageEvaluator(args.dataset)
     reference = evaluator.reference(args.eval_samples)
 
