@@ -610,7 +610,7 @@ def train(args):
         summary["reference"] = quality.reference
     if not chief:
         return summary
-    saving.save_model(model, os.path.join(output, "model.keras"), overwrite=False)
+    model.save(os.path.join(output, "model.keras"), overwrite=False)  # atomic, calibrated
     if variant.data == "gaussian_1d":
         plotting.plot_toy1d(model, path=os.path.join(output, "distribution.png"),
                             batch_size=minibatch_size(args, variant))

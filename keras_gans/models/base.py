@@ -648,8 +648,9 @@ class GAN(keras.Model):
                                    (self.discriminator, self.d_optimizer)):
             if getattr(optimizer, "use_ema", False):
                 optimizer.finalize_variable_values(network.trainable_variables)
-        if reference is not None:  # calibrated now, while fit()'s real samples are at hand
-            self.prepare_sampling()
+        # The sampling techniques calibrate on `reference` when samples are
+        # next drawn or the model is saved, not here: a loop of short fit()
+        # calls (a tuner, a benchmark's turns) would pay for it every time.
         return history
 
     def _resume_from_backup(self, x, fit_kwargs):
@@ -743,9 +744,15 @@ class GAN(keras.Model):
         step: a crash mid-write leaves an existing file complete and loadable
         (``ModelCheckpoint`` benefits too). ``overwrite=False`` raises
         ``FileExistsError`` instead of replacing a file (Keras would ask).
+
+        The sampling techniques are prepared first when they can be (rejection
+        sampling's bound, calibrated on the real samples ``fit()`` kept), so
+        that the loaded file draws the same samples without real data.
         """
         from keras_gans import saving
 
+        if self.sampling_reference is not None or not self.sampling_reference_size:
+            self.prepare_sampling()
         if not str(filepath).endswith(".keras") or kwargs:
             return super().save(filepath, overwrite=overwrite, **kwargs)
         saving.save_model(self, filepath, overwrite=overwrite)

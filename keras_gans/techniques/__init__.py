@@ -35,7 +35,8 @@ The hooks, in the order a training step meets them:
 ``real_samples_needed``      real samples that ``fit()`` keeps from the start of its data
                              for ``prepare_sampling`` (calibrating a critic's score)
 ``prepare_sampling``         eager work before samples are drawn (rejection sampling's
-                             bound on D's logit); in ``GAN.draw`` and before an export
+                             bound on D's logit); in ``GAN.draw``, ``GAN.save`` and
+                             before an export
 ``draw``                     how samples are drawn in place of ``G(z)`` (rejection
                              sampling); in ``GAN.draw``, which ``generate`` and the
                              exported ``generate`` signature call (with

@@ -178,8 +178,9 @@ class DiscriminatorRejectionSampling(Technique):
     Rejection Sampling", Algorithm 1 without extra training of D; its shift
     gamma is ``rejection_shift``, 0 by default: the exact rejection rule).
     ``l_max`` is the largest logit over :data:`CALIBRATION_SAMPLES` seeded
-    samples, measured again whenever the model has trained since
-    (``model.rejection_max_logit``, saved with the model). With
+    samples, measured again whenever the model has trained since, when
+    samples are next drawn or the model is saved (``model.rejection_max_logit``,
+    saved with the model). With
     ``rejection_quantile=q`` below 1 it is the q-quantile of those logits
     instead: the samples above it are all kept, so at least a share ``1 - q``
     of G's samples is kept and one outlying logit cannot bring the rate to
