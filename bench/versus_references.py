@@ -139,7 +139,9 @@ def main(argv=None):
         start = time.perf_counter()
         setups[label][0].fit(streams[label], epochs=epochs, steps_per_epoch=per_epoch,
                              callbacks=[limit], verbose=0)
-        return time.perf_counter() - start, limit.steps
+        used = time.perf_counter() - start
+        print(f"{label}: {limit.steps} steps in {used:.0f} s", file=sys.stderr, flush=True)
+        return used, limit.steps
 
     spent, steps = alternate(list(setups), train_turn, args.slice, minutes=args.minutes,
                              ours_steps=args.ours_steps)
