@@ -5,9 +5,10 @@ Three set-ups train on the train split of ``--dataset`` for ``--minutes`` of
 a load change on the machine hits all three alike). With ``--ours-steps N``
 the budget is instead the wall time ``ours`` takes for N generator steps,
 still in alternation: after each turn of ``ours`` the others train until
-they have had as many seconds as it has. On a machine slower than the one a 10-minute target was set on,
-that compares the set-ups at the target machine's budget (the steps ``ours``
-runs there in 10 minutes), which ``--minutes 10`` here would not:
+they have had as many seconds as it has. On a machine slower than the one
+a 10-minute target was set on, that compares the set-ups at the target
+machine's budget (the steps ``ours`` runs there in 10 minutes), which
+``--minutes 10`` here would not:
 
 - ``ours``: ``python -m keras_gans train VARIANT`` (``--variant``, default
   ``dcgan``; the recipe, or ``--paper`` for the paper's settings), sampled
@@ -90,8 +91,8 @@ def main(argv=None):
     parser.add_argument("--minutes", type=float, default=10.0, help="fit() budget of each")
     parser.add_argument("--ours-steps", type=int, default=None,
                         help="instead of --minutes: the budget is the time 'ours' takes for this "
-                        "many generator steps (a multiple of 100), each turn's seconds given "
-                        "to the others too")
+                        "many generator steps (a multiple of 100); after each of its turns "
+                        "the others train until they have had as much time")
     parser.add_argument("--slice", type=float, default=60.0, help="seconds per turn")
     parser.add_argument("--variant", default="dcgan", choices=UNCONDITIONAL_IMAGE_VARIANTS,
                         help="which of our unconditional image variants is 'ours'")
