@@ -508,14 +508,14 @@ def train(args):
         strategy = distribute.get_strategy(args.strategy, cluster_timeout=args.cluster_timeout)
         if args.mixed_precision:
             keras.mixed_precision.set_global_policy("mixed_float16")
-        d_optimizer, g_optimizer = make_optimizers(
-            args.optimizer, args.learning_rate, variant.settings(args.paper), steps=args.steps)
         if args.seed is not None:
             # Reproducible: seeded initializers, data order and noise, and ops that
             # pick deterministic kernels.
             keras.utils.set_random_seed(args.seed)
             tf.config.experimental.enable_op_determinism()
-        with strategy.scope():
+        with strategy.scope():  # the optimizers too: their variables belong to the strategy
+            d_optimizer, g_optimizer = make_optimizers(
+                args.optimizer, args.learning_rate, variant.settings(args.paper), steps=args.steps)
             model = variant.build(seed=args.seed, **options)
             model.compile(d_optimizer, g_optimizer, steps_per_execution=args.steps_per_execution,
                           jit_compile=args.jit_compile)

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import keras
 import pytest
 import tensorflow_datasets as tfds
 from PIL import Image
@@ -89,6 +90,21 @@ def test_train_vanilla_on_mock_mnist(tmp_path, capsys):
     assert set(summary["reference"]) == {"fcd", "classifier_score", "conditional_accuracy"}
     assert sorted(os.listdir(tmp_path / "samples")) == ["samples_epoch_001.png", "samples_epoch_002.png"]
     assert (tmp_path / "model.keras").exists() and (tmp_path / "logs").is_dir()
+
+
+def test_a_recipe_with_its_own_optimizers_trains_under_a_strategy(tmp_path, capsys):
+    """The recipe's optimizers (WGAN's RMSProp) are created in the strategy's scope: made
+    before it, their variables belonged to no strategy and compile() failed under
+    --strategy mirrored or multi_worker with 'Mixing different tf.distribute.Strategy objects'."""
+    with tfds.testing.mock_data(num_examples=64):
+        assert cli.main(["train", "wgan", "--strategy", "mirrored", "--steps", "2", "--epochs", "1",
+                         "--batch-size", "8", "--filters", "4", "--latent-dim", "8",
+                         "--n-critic", "2", "--eval-samples", "20", "--output", str(tmp_path),
+                         "--verbose", "0"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["steps"] == 2 and summary["distribution"]["replicas"] == 1
+    assert isinstance(keras.models.load_model(tmp_path / "model.keras").d_optimizer,
+                      keras.optimizers.RMSprop)
 
 
 @pytest.mark.parametrize("variant, extra", [
